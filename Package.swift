@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// MARK: - System libraries (Debian: libpng-dev, libopenblas-dev, libgsl-dev)
+
+let systemLibraries: [Target] = [
+  .systemLibrary(
+    name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+    providers: [.apt(["libpng-dev", "zlib1g-dev"])]),
+  .systemLibrary(
+    name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+    providers: [.apt(["libopenblas-dev"])]),
+  // No pkgConfig here: `pkg-config gsl` adds -lgslcblas, and BLAS must come from OpenBLAS.
+  .systemLibrary(name: "CGSL", path: "Sources/CGSL", providers: [.apt(["libgsl-dev"])]),
+]
+
+// MARK: - Library modules (each depends only downward)
+
+let modules: [Target] = [
+  // Owns libpng's setjmp/longjmp and zlib's gzip stream, so Swift never sees a longjmp.
+  .target(
+    name: "PNGCodec", dependencies: ["CPNG"], path: "Sources/PNGCodec",
+    linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
+  .target(name: "Workers"),
+  .target(name: "ImageIO", dependencies: ["PNGCodec", "Workers"]),
+  .target(name: "Plot"),
+  .target(name: "Metrics", dependencies: ["ImageIO", "Plot", "Workers", "CGSL"]),
+  .target(name: "GANEval", dependencies: ["Metrics", "ImageIO", "Plot", "Workers", "CBLAS"]),
+  .executableTarget(
+    name: "gan-eval",
+    dependencies: [
+      "GANEval", "Metrics", "ImageIO", "Workers",
+      .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    ]),
+]
+
+// MARK: - Tests
+
+let tests: [Target] = [
+  .target(name: "TestSupport", dependencies: ["ImageIO"], path: "Tests/TestSupport"),
+  .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
+  .testTarget(name: "PlotTests", dependencies: ["Plot", "TestSupport"]),
+  .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
+  .testTarget(name: "GANEvalTests", dependencies: ["GANEval", "TestSupport"]),
+  .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+]
+
+let package = Package(
+  name: "gan-eval",
+  products: [
+    .executable(name: "gan-eval", targets: ["gan-eval"]),
+    .library(name: "GANEval", targets: ["GANEval"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: systemLibraries + modules + tests
+)

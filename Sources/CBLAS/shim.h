@@ -1,0 +1,8 @@
+#include <cblas.h>
+
+/* Debian's OpenBLAS carries LAPACK but no LAPACKE header: Fortran prototypes, column-major,
+   every argument by pointer. */
+void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
+             double *w, double *work, const int *lwork, int *iwork, const int *liwork, int *info);
+void ssyevd_(const char *jobz, const char *uplo, const int *n, float *a, const int *lda,
+             float *w, float *work, const int *lwork, int *iwork, const int *liwork, int *info);

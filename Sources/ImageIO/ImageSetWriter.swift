@@ -1,0 +1,49 @@
+import Foundation
+import Workers
+
+/// Writes an image set as a sample directory of 8-bit gray PNGs.
+public enum ImageSetWriter {
+  /// Writes `set` to `directory`, built aside and renamed into place.
+  ///
+  /// Files keep their relative names. Labels that are not already implied by a class
+  /// subdirectory are written to `labels.csv`, so every label survives the round trip.
+  public static func write(
+    _ set: ImageSet, to directory: String, overwrite: Bool = false, threads: Int = defaultThreadCount,
+    progress: ProgressReporter? = nil
+  ) throws {
+    try buildDirectoryAtomically(directory, overwrite: overwrite) { staging in
+      let folders = Set(set.files.compactMap { file -> String? in
+        let parent = (file as NSString).deletingLastPathComponent
+        return parent.isEmpty ? nil : parent
+      })
+      for folder in folders.sorted() { try makeDirectory(staging + "/" + folder) }
+      try parallelFor(set.count, threads: threads) { index in
+        let bytes = try set.pixels.withUnsafeBufferPointer { all in
+          try PNG.encodeGray(
+            UnsafeBufferPointer(rebasing: all[(index * set.pixelsPerImage)..<((index + 1) * set.pixelsPerImage)]),
+            width: set.width, height: set.height)
+        }
+        try writeFile(staging + "/" + set.files[index], bytes, reportAs: directory + "/" + set.files[index])
+        progress?.advance()
+      }
+      let impliedByFolder = zip(set.files, set.labels).allSatisfy { file, label in
+        label == nil || file.split(separator: "/").first.map(String.init) == label && file.contains("/")
+      }
+      if !impliedByFolder {
+        var text = CSV.record(["file", "label"])
+        for (file, label) in zip(set.files, set.labels) { text += CSV.record([file, label ?? ""]) }
+        try writeFile(staging + "/" + SampleDirectory.labelFileName, Array(text.utf8))
+      }
+    }
+  }
+
+  /// File names for `count` new images: class subdirectories when labelled, zero-padded indices.
+  public static func generatedNames(count: Int, labels: [String?]) -> [String] {
+    let digits = max(5, String(max(count - 1, 0)).count)
+    return (0..<count).map { index in
+      let name = String(repeating: "0", count: max(0, digits - String(index).count)) + String(index) + ".png"
+      if let label = labels[index] { return label + "/" + name }
+      return name
+    }
+  }
+}

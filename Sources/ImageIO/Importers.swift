@@ -1,0 +1,191 @@
+import Foundation
+
+/// Readers that turn MNIST IDX, CSV and NumPy .npy files into image sets.
+public enum Importers {
+  /// Reads MNIST IDX images (magic 0x803, unsigned bytes), gzip or plain, with optional labels (0x801).
+  public static func readIDX(images imagePath: String, labels labelPath: String?) throws -> ImageSet {
+    let bytes = try inflatedIfNeeded(readFile(imagePath), path: imagePath)
+    guard bytes.count >= 16, bytes[0] == 0, bytes[1] == 0, bytes[2] == 0x08, bytes[3] == 3 else {
+      throw EvalError.badFile(
+        path: imagePath, reason: "not an IDX image file (expected magic 0x00000803: unsigned bytes, 3 dimensions)")
+    }
+    let count = Int(bigEndian32(bytes, 4)), rows = Int(bigEndian32(bytes, 8)), cols = Int(bigEndian32(bytes, 12))
+    guard rows > 0, cols > 0, rows * cols <= defaultMaxPixels else {
+      throw EvalError.badFile(path: imagePath, reason: "image size \(cols)x\(rows) is not usable")
+    }
+    guard bytes.count >= 16 + count * rows * cols else {
+      throw EvalError.badFile(
+        path: imagePath, reason: "is truncated: header says \(count) images of \(cols)x\(rows), file has \(bytes.count) bytes")
+    }
+    var labels = [String?](repeating: nil, count: count)
+    if let labelPath {
+      let raw = try inflatedIfNeeded(readFile(labelPath), path: labelPath)
+      guard raw.count >= 8, raw[0] == 0, raw[1] == 0, raw[2] == 0x08, raw[3] == 1 else {
+        throw EvalError.badFile(path: labelPath, reason: "not an IDX label file (expected magic 0x00000801)")
+      }
+      let n = Int(bigEndian32(raw, 4))
+      guard n == count, raw.count >= 8 + n else {
+        throw EvalError.badFile(path: labelPath, reason: "holds \(n) labels for \(count) images in \(imagePath)")
+      }
+      labels = (0..<n).map { String(raw[8 + $0]) }
+    }
+    let pixels = bytes[16..<(16 + count * rows * cols)].map { Float($0) / 255 }
+    return ImageSet(
+      name: setName(imagePath), source: imagePath, width: cols, height: rows,
+      files: ImageSetWriter.generatedNames(count: count, labels: labels), labels: labels, pixels: pixels)
+  }
+
+  /// Where the label column of an import CSV is.
+  public enum LabelColumn: String, Sendable, CaseIterable {
+    case first, last, none, auto
+  }
+
+  /// Reads a CSV of images: one image per row, width·height pixel columns plus a label column
+  /// first or last, with or without a header. Pixel values are 0–255, or 0–1 if none exceeds 1.
+  public static func readCSV(_ path: String, labelColumn: LabelColumn = .auto, width: Int? = nil) throws -> ImageSet {
+    var bytes = try readFile(path)
+    if isGzip(bytes) { bytes = try gunzip(bytes, path: path) }
+    var rows: [[Substring]] = []
+    String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).forEach { line in
+      let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
+      if !trimmed.isEmpty { rows.append(trimmed.split(separator: ",", omittingEmptySubsequences: false)) }
+    }
+    guard let first = rows.first else { throw EvalError.badFile(path: path, reason: "is empty") }
+    var header: [String]? = nil
+    if first.contains(where: { Double($0.trimmingCharacters(in: .whitespaces)) == nil }) {
+      header = first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+      rows.removeFirst()
+    }
+    guard !rows.isEmpty else { throw EvalError.badFile(path: path, reason: "has a header but no data rows") }
+    let columns = first.count
+    var values = [Double](repeating: 0, count: rows.count * columns)
+    for (r, row) in rows.enumerated() {
+      guard row.count == columns else {
+        throw EvalError.badFile(path: path, reason: "line \(r + (header == nil ? 1 : 2)) has \(row.count) fields, the first has \(columns)")
+      }
+      for (c, text) in row.enumerated() {
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+          throw EvalError.badFile(path: path, reason: "line \(r + (header == nil ? 1 : 2)), column \(c + 1): '\(text)' is not a number")
+        }
+        values[r * columns + c] = value
+      }
+    }
+    let column = try resolveLabelColumn(labelColumn, header: header, values: values, rows: rows.count, columns: columns, path: path)
+    let pixelColumns = columns - (column == nil ? 0 : 1)
+    let side = width ?? Int(Double(pixelColumns).squareRoot().rounded())
+    guard side > 0, pixelColumns % side == 0 else {
+      throw EvalError.badFile(path: path, reason: "\(pixelColumns) pixel columns do not form a square image; pass --width")
+    }
+    let pixelRange = (0..<columns).filter { $0 != column }
+    var maximum = 0.0
+    for r in 0..<rows.count { for c in pixelRange { maximum = max(maximum, values[r * columns + c]) } }
+    let scale = maximum <= 1 ? 1.0 : 255.0
+    var pixels = [Float]()
+    pixels.reserveCapacity(rows.count * pixelColumns)
+    var labels = [String?]()
+    for r in 0..<rows.count {
+      for c in pixelRange {
+        let v = values[r * columns + c] / scale
+        guard v >= 0 && v <= 1 else {
+          throw EvalError.badFile(path: path, reason: "row \(r + 1) has pixel value \(values[r * columns + c]) outside 0–255")
+        }
+        pixels.append(Float(v))
+      }
+      labels.append(column.map { labelText(values[r * columns + $0]) })
+    }
+    return ImageSet(
+      name: setName(path), source: path, width: side, height: pixelColumns / side,
+      files: ImageSetWriter.generatedNames(count: rows.count, labels: labels), labels: labels, pixels: pixels)
+  }
+
+  private static func resolveLabelColumn(
+    _ choice: LabelColumn, header: [String]?, values: [Double], rows: Int, columns: Int, path: String
+  ) throws -> Int? {
+    switch choice {
+    case .first: return 0
+    case .last: return columns - 1
+    case .none: return nil
+    case .auto: break
+    }
+    let names: Set<String> = ["label", "labels", "class", "y", "target", "digit"]
+    if let header {
+      if names.contains(header[0]) { return 0 }
+      if names.contains(header[columns - 1]) { return columns - 1 }
+    }
+    if Double(Int(Double(columns).squareRoot()) * Int(Double(columns).squareRoot())) == Double(columns) {
+      return nil  // a perfect square of columns: pixels only
+    }
+    // A label column holds small whole numbers and varies; an edge pixel column of digit images is blank.
+    func looksLikeLabels(_ c: Int) -> Bool {
+      var distinct = Set<Double>()
+      for r in 0..<rows {
+        let v = values[r * columns + c]
+        if v != v.rounded() || v < 0 { return false }
+        distinct.insert(v)
+      }
+      return distinct.count > 1 && distinct.count <= 1000
+    }
+    let firstLooks = looksLikeLabels(0), lastLooks = looksLikeLabels(columns - 1)
+    if firstLooks != lastLooks { return firstLooks ? 0 : columns - 1 }
+    throw EvalError.badFile(
+      path: path, reason: "cannot tell whether the label is the first or the last column; pass --label-column first|last")
+  }
+
+  /// Reads a NumPy .npy of images (uint8 0–255, or float32/float64 in [0,1]), shaped N×H×W or
+  /// N×(H·W) (square), with optional labels from another .npy of integers.
+  public static func readNPY(_ path: String, labels labelPath: String?) throws -> ImageSet {
+    let array = try NPY.read(path)
+    let count: Int, height: Int, width: Int
+    switch array.shape.count {
+    case 3: (count, height, width) = (array.shape[0], array.shape[1], array.shape[2])
+    case 2:
+      let side = Int(Double(array.shape[1]).squareRoot().rounded())
+      guard side * side == array.shape[1] else {
+        throw EvalError.badFile(path: path, reason: "shape \(array.shape) is N×\(array.shape[1]), which is not a square image")
+      }
+      (count, height, width) = (array.shape[0], side, side)
+    default:
+      throw EvalError.badFile(path: path, reason: "shape \(array.shape) is not N×H×W or N×(H·W)")
+    }
+    let scale: Double = array.isInteger ? 255 : 1
+    var pixels = [Float]()
+    pixels.reserveCapacity(array.values.count)
+    for (i, v) in array.values.enumerated() {
+      let x = v / scale
+      guard x >= 0 && x <= 1 else {
+        throw EvalError.badFile(
+          path: path, reason: "value \(v) at flat index \(i) is outside \(array.isInteger ? "0–255" : "[0,1]")")
+      }
+      pixels.append(Float(x))
+    }
+    var labels = [String?](repeating: nil, count: count)
+    if let labelPath {
+      let raw = try NPY.read(labelPath)
+      guard raw.isInteger, raw.values.count == count else {
+        throw EvalError.badFile(path: labelPath, reason: "needs \(count) integer labels, has \(raw.values.count) values of type \(raw.descr)")
+      }
+      labels = raw.values.map(labelText)
+    }
+    return ImageSet(
+      name: setName(path), source: path, width: width, height: height,
+      files: ImageSetWriter.generatedNames(count: count, labels: labels), labels: labels, pixels: pixels)
+  }
+
+  private static func labelText(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+  }
+
+  private static func inflatedIfNeeded(_ bytes: [UInt8], path: String) throws -> [UInt8] {
+    isGzip(bytes) ? try gunzip(bytes, path: path) : bytes
+  }
+
+  private static func bigEndian32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
+    UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
+  }
+
+  private static func setName(_ path: String) -> String {
+    var name = (path as NSString).lastPathComponent
+    for suffix in [".gz", ".npy", ".csv"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
+    return name
+  }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import Workers
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// How a sample directory is read.
+public struct LoadOptions: Sendable {
+  /// Skip unreadable or corrupt files (listing them) instead of failing.
+  public var skipBad = false
+  /// Resize images whose size differs from `targetSize` instead of failing.
+  public var resize = false
+  /// The size every image must have (width, height); nil means the first image's size.
+  public var targetSize: (width: Int, height: Int)?
+  public var maxPixels = defaultMaxPixels
+  public var threads = defaultThreadCount
+  public var progress: ProgressReporter?
+
+  public init(skipBad: Bool = false, resize: Bool = false, threads: Int = defaultThreadCount) {
+    self.skipBad = skipBad
+    self.resize = resize
+    self.threads = threads
+  }
+}
+
+/// Reads sample directories: every PNG below the directory, in sorted order, with labels taken
+/// from `labels.csv` (file,label) if present, otherwise from the first subdirectory level.
+public enum SampleDirectory {
+  /// The name of the optional label file at the top of a sample directory.
+  public static let labelFileName = "labels.csv"
+  static let otherImageExtensions: Set<String> = ["jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp", "pgm", "ppm"]
+
+  /// Lists the PNG files below `directory` as sorted relative paths.
+  ///
+  /// Hidden files and folders are passed over; image files in other formats are an error (they
+  /// would otherwise be silently left out of the evaluation); other files are ignored.
+  public static func listImages(in directory: String) throws -> [String] {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+      throw EvalError.badFile(path: directory, reason: "no such directory")
+    }
+    guard isDirectory.boolValue else {
+      throw EvalError.badFile(path: directory, reason: "is not a directory; a sample set is a directory of PNG files")
+    }
+    var found: [String] = []
+    try walk(directory, relative: "", into: &found)
+    found.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    return found
+  }
+
+  private static func walk(_ directory: String, relative: String, into found: inout [String]) throws {
+    guard let handle = opendir(directory) else {
+      throw EvalError.badFile(path: directory, reason: "cannot open directory (\(String(cString: strerror(errno))))")
+    }
+    defer { closedir(handle) }
+    while let entry = readdir(handle) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+      }
+      if name.hasPrefix(".") { continue }
+      let path = directory + "/" + name
+      let rel = relative.isEmpty ? name : relative + "/" + name
+      var kind = Int32(entry.pointee.d_type)
+      if kind == Int32(DT_UNKNOWN) || kind == Int32(DT_LNK) {
+        var info = stat()
+        if stat(path, &info) != 0 { continue }
+        kind = (info.st_mode & S_IFMT) == S_IFDIR ? Int32(DT_DIR) : Int32(DT_REG)
+      }
+      if kind == Int32(DT_DIR) {
+        try walk(path, relative: rel, into: &found)
+        continue
+      }
+      let ext = (name as NSString).pathExtension.lowercased()
+      if ext == "png" {
+        found.append(rel)
+      } else if otherImageExtensions.contains(ext) {
+        throw EvalError.badFile(
+          path: path, reason: "is a .\(ext) image; gan-eval reads PNG only (convert it, or move it out of the set)")
+      }
+    }
+  }
+
+  /// Loads a sample directory as an image set.
+  public static func load(_ directory: String, name: String? = nil, options: LoadOptions = LoadOptions()) throws
+    -> ImageSet
+  {
+    let files = try listImages(in: directory)
+    guard !files.isEmpty else {
+      throw EvalError.badFile(path: directory, reason: "contains no PNG images (looked in all subdirectories)")
+    }
+    let labelMap = try readLabelFile(in: directory)
+    var labels: [String?] = files.map { file in
+      if let labelMap { return labelMap[file] }
+      let parts = file.split(separator: "/", maxSplits: 1)
+      return parts.count == 2 ? String(parts[0]) : nil
+    }
+    let setName = name ?? (URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent)
+
+    // The size is fixed by the option or by the first image that decodes.
+    var target = options.targetSize
+    var firstGood = 0
+    if target == nil {
+      while target == nil && firstGood < files.count {
+        do {
+          let image = try PNG.decode(
+            readFile(directory + "/" + files[firstGood]), path: directory + "/" + files[firstGood],
+            maxPixels: options.maxPixels)
+          target = (image.width, image.height)
+        } catch let error as EvalError where options.skipBad {
+          _ = error
+          firstGood += 1
+        }
+      }
+    }
+    guard let (width, height) = target else {
+      throw EvalError.badFile(path: directory, reason: "none of its \(files.count) PNG files could be read")
+    }
+    let size = width * height
+    var pixels = [Float](repeating: 0, count: files.count * size)
+    var outcomes = [Outcome](repeating: .loaded, count: files.count)
+    try pixels.withUnsafeMutableBufferPointer { pixelBuffer in
+      try outcomes.withUnsafeMutableBufferPointer { outcomeBuffer in
+        let out = SharedBuffer(pixelBuffer.baseAddress!)
+        let status = SharedBuffer(outcomeBuffer.baseAddress!)
+        try parallelFor(files.count, threads: options.threads) { index in
+          let path = directory + "/" + files[index]
+          do {
+            try PNG.decode(readFile(path), path: path, maxPixels: options.maxPixels) { w, h, depth, luma in
+              if depth > 8 { status[index] = .loaded16 }
+              let destination = UnsafeMutableBufferPointer(start: out.base + index * size, count: size)
+              if w == width && h == height {
+                _ = destination.initialize(from: luma)
+              } else if options.resize {
+                resizeBilinear(luma, width: w, height: h, into: destination, width: width, height: height)
+              } else {
+                status[index] = .wrongSize(w, h)
+              }
+            }
+          } catch let error as EvalError {
+            status[index] = .failed(error)
+          }
+          options.progress?.advance()
+        }
+      }
+    }
+    var skipped: [EvalError] = []
+    var keep: [Int] = []
+    var bitDepth = 8
+    for (index, outcome) in outcomes.enumerated() {
+      switch outcome {
+      case .loaded: keep.append(index)
+      case .loaded16:
+        keep.append(index)
+        bitDepth = 16
+      case .failed(let error):
+        if !options.skipBad { throw error }
+        skipped.append(error)
+      case .wrongSize(let w, let h):
+        throw EvalError.badFile(
+          path: directory + "/" + files[index],
+          reason: "is \(w)x\(h) pixels but \(directory)/\(files[firstGood]) is \(width)x\(height); "
+            + "all images must have one size (pass --resize to resample them to \(width)x\(height))")
+      }
+    }
+    if keep.isEmpty {
+      throw EvalError.badFile(path: directory, reason: "none of its \(files.count) PNG files could be read")
+    }
+    if keep.count < files.count {
+      var compact = [Float]()
+      compact.reserveCapacity(keep.count * size)
+      for index in keep { compact.append(contentsOf: pixels[(index * size)..<((index + 1) * size)]) }
+      pixels = compact
+      labels = keep.map { labels[$0] }
+    }
+    return ImageSet(
+      name: setName, source: directory, width: width, height: height, files: keep.map { files[$0] },
+      labels: labels, pixels: pixels, skipped: skipped, bitDepth: bitDepth)
+  }
+
+  private enum Outcome {
+    case loaded
+    case loaded16
+    case failed(EvalError)
+    case wrongSize(Int, Int)
+  }
+
+  /// Reads `labels.csv` (file,label; a header row is optional) if the directory has one.
+  static func readLabelFile(in directory: String) throws -> [String: String]? {
+    let path = directory + "/" + labelFileName
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    let text = String(decoding: try readFile(path), as: UTF8.self)
+    var map: [String: String] = [:]
+    for (number, row) in try parseCSV(text, path: path).enumerated() {
+      if row.isEmpty || (row.count == 1 && row[0].isEmpty) { continue }
+      guard row.count == 2 else {
+        throw EvalError.badFile(path: path, reason: "line \(number + 1) has \(row.count) fields; expected file,label")
+      }
+      if number == 0 && row[0].lowercased() == "file" { continue }
+      map[row[0]] = row[1]
+    }
+    return map
+  }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import ImageIO
+import Plot
+import Workers
+
+/// Shannon entropy of one image's 8-bit gray levels, in bits: −Σ p log₂ p over the distinct
+/// levels present, p = count / pixels. Equals scikit-image's `shannon_entropy(img, base=2)`.
+public func shannonEntropyBits(_ levels: some Collection<UInt8>) -> Double {
+  var counts = [Int](repeating: 0, count: 256)
+  for level in levels { counts[Int(level)] += 1 }
+  let n = Double(levels.count)
+  var sum = 0.0
+  for count in counts where count > 0 {
+    let p = Double(count) / n
+    sum -= p * log(p)
+  }
+  return sum / log(2.0)
+}
+
+/// `entropy`: the Shannon entropy of each image, with per-set and per-class summaries.
+public struct EntropyMetric: Metric {
+  public static let name = "entropy"
+  public static let summary = "Shannon entropy (bits) of each image's 8-bit gray levels, as scikit-image's shannon_entropy"
+
+  public init() {}
+  public init(options: PluginOptions) throws { try options.rejectUnknown([]) }
+  public var parameters: [(String, JSON)] { [("base", .int(2)), ("levels", .int(256))] }
+
+  /// The entropy of every image in a set, in load order.
+  public static func entropies(_ set: ImageSet, threads: Int) -> [Double] {
+    var values = [Double](repeating: 0, count: set.count)
+    values.withUnsafeMutableBufferPointer { buffer in
+      let out = SharedBuffer(buffer.baseAddress!)
+      set.pixels.withUnsafeBufferPointer { pixels in
+        let input = UncheckedBox(pixels)
+        try? parallelFor(set.count, threads: threads) { index in
+          let start = index * set.pixelsPerImage
+          let image = UnsafeBufferPointer(rebasing: input.value[start..<(start + set.pixelsPerImage)])
+          out[index] = shannonEntropyBits(image.lazy.map(toGrayLevel))
+        }
+      }
+    }
+    return values
+  }
+
+  public func evaluate(_ sets: [ImageSet], context: EvaluationContext) throws -> Report {
+    var report = Report(metric: Self.name)
+    var table = Table(name: "entropy", columns: ["set", "file", "label", "entropy_bits"])
+    var perSet: [(String, JSON)] = []
+    var all: [[Double]] = []
+    for set in sets {
+      let values = Self.entropies(set, threads: context.threads)
+      all.append(values)
+      for i in 0..<set.count { table.rows.append([set.name, set.files[i], set.labels[i] ?? "", csvNumber(values[i])]) }
+      let summary = SampleSummary(values)
+      var entry: [(String, JSON)] = [("all", summary.json)]
+      if set.labels.contains(where: { $0 != nil }) {
+        var byClass: [(String, JSON)] = []
+        for label in set.classes {
+          byClass.append((label, SampleSummary(values.indices.filter { set.labels[$0] == label }.map { values[$0] }).json))
+        }
+        entry.append(("by_class", .object(byClass)))
+      }
+      perSet.append((set.name, .object(entry)))
+      report.lines.append(
+        "\(set.name): n=\(summary.n), entropy mean \(format4(summary.mean)) bits (std \(format4(summary.std)), min \(format4(summary.min)), median \(format4(summary.median)), max \(format4(summary.max)))"
+      )
+    }
+    report.tables.append(table)
+    report.scalars.append(("sets", .object(perSet)))
+    if sets.count > 1 {
+      let base = SampleSummary(all[0]).mean
+      for (set, values) in zip(sets, all).dropFirst() {
+        report.lines.append("\(set.name) − \(sets[0].name): mean entropy difference \(format4(SampleSummary(values).mean - base)) bits")
+      }
+    }
+    if context.makeFigures {
+      let lower = all.joined().min() ?? 0, upper = all.joined().max() ?? 8
+      let bins = Bins(count: 40, lower: min(lower, upper - 1e-9), upper: upper + 1e-9)
+      var chart = Chart(title: "Per-image Shannon entropy", xLabel: "entropy (bits, 8-bit gray levels)", yLabel: "density")
+      for (set, values) in zip(sets, all) {
+        var counts = [Double](repeating: 0, count: bins.count)
+        for v in values { if let b = bins.index(of: v) { counts[b] += 1 } }
+        let width = (bins.upper - bins.lower) / Double(bins.count)
+        chart.layers.append(.steps(name: "\(set.name) (n=\(set.count))", edges: bins.edges, heights: counts.map { $0 / (Double(values.count) * width) }))
+      }
+      report.figures.append(Figure(name: "entropy", svg: chart.svg()))
+    }
+    return report
+  }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import ImageIO
+import Plot
+
+/// `histogram`: one pixel-intensity histogram per set, and distances between every pair of sets.
+public struct HistogramMetric: Metric {
+  public static let name = "histogram"
+  public static let summary = "pixel-intensity histograms per set (numpy-compatible bins); TV, Jensen–Shannon and Wasserstein-1 between sets"
+
+  public let bins: Bins
+
+  public init(bins: Int = 256, lower: Double = 0, upper: Double = 1) { self.bins = Bins(count: bins, lower: lower, upper: upper) }
+
+  public init(options: PluginOptions) throws {
+    try options.rejectUnknown(["bins", "range"])
+    let count = try options.int("bins", default: 256, in: 1...1_000_000)
+    let text = options.string("range", default: "0,1")
+    let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+    guard parts.count == 2, let lower = parts[0], let upper = parts[1], lower.isFinite, upper.isFinite, upper > lower else {
+      throw EvalError.badParameter(name: "--range", reason: "'\(text)' must be two numbers LOW,HIGH with LOW < HIGH, e.g. 0,1")
+    }
+    bins = Bins(count: count, lower: lower, upper: upper)
+  }
+
+  public var parameters: [(String, JSON)] {
+    [("bins", .int(bins.count)), ("range", .array([.number(bins.lower), .number(bins.upper)]))]
+  }
+
+  public func evaluate(_ sets: [ImageSet], context: EvaluationContext) throws -> Report {
+    var report = Report(metric: Self.name)
+    let histograms = sets.map { PixelHistogram($0, bins: bins, threads: context.threads) }
+    var table = Table(name: "histogram", columns: ["set", "bin", "lo", "hi", "count", "density"])
+    for (set, histogram) in zip(sets, histograms) {
+      let densities = histogram.densities
+      for i in 0..<bins.count {
+        table.rows.append([
+          set.name, String(i), csvNumber(bins.edges[i]), csvNumber(bins.edges[i + 1]), String(histogram.counts[i]),
+          csvNumber(densities[i]),
+        ])
+      }
+    }
+    report.tables.append(table)
+
+    var perSet: [(String, JSON)] = []
+    for (set, histogram) in zip(sets, histograms) {
+      let mean = zip(histogram.probabilities, bins.edges.indices.dropLast()).reduce(0.0) {
+        $0 + $1.0 * 0.5 * (bins.edges[$1.1] + bins.edges[$1.1 + 1])
+      }
+      perSet.append((set.name, .object([("images", .int(set.count)), ("pixels_counted", .int(histogram.total)), ("mean_bin_centre", .number(mean))])))
+      report.lines.append("\(set.name): \(set.count) images, \(histogram.total) pixels counted in \(bins.count) bins")
+    }
+    report.scalars.append(("sets", .object(perSet)))
+
+    var pairs: [JSON] = []
+    var pairTable = Table(name: "histogram_distances", columns: ["set_a", "set_b", "total_variation", "jensen_shannon_bits", "wasserstein1"])
+    for a in 0..<sets.count {
+      for b in (a + 1)..<sets.count {
+        let p = histograms[a].probabilities, q = histograms[b].probabilities
+        let tv = HistogramDistance.totalVariation(p, q)
+        let js = HistogramDistance.jensenShannonBits(p, q)
+        let w1 = HistogramDistance.wasserstein1(p, q, edges: bins.edges)
+        pairs.append(.object([
+          ("a", .string(sets[a].name)), ("b", .string(sets[b].name)), ("total_variation", .number(tv)),
+          ("jensen_shannon_bits", .number(js)), ("wasserstein1", .number(w1)),
+        ]))
+        pairTable.rows.append([sets[a].name, sets[b].name, csvNumber(tv), csvNumber(js), csvNumber(w1)])
+        report.lines.append(
+          "\(sets[a].name) vs \(sets[b].name): total variation \(format4(tv)), Jensen–Shannon \(format4(js)) bits, Wasserstein-1 \(format4(w1)) (intensity units)")
+      }
+    }
+    if !pairs.isEmpty {
+      report.scalars.append(("pairs", .array(pairs)))
+      report.tables.append(pairTable)
+    }
+
+    if context.makeFigures {
+      var chart = Chart(
+        title: "Pixel intensity histogram", xLabel: "pixel intensity (0 = black, 1 = white)",
+        yLabel: "density (log10 scale, 1 + density)")
+      chart.layers = zip(sets, histograms).map { set, histogram in
+        .steps(name: "\(set.name) (n=\(set.count))", edges: bins.edges, heights: histogram.densities.map { log10(1 + $0) })
+      }
+      chart.xRange = bins.lower...bins.upper
+      report.figures.append(Figure(name: "histogram", svg: chart.svg()))
+    }
+    return report
+  }
+}
+
+/// Four significant decimals for the terminal summary.
+public func format4(_ value: Double) -> String { String(format: "%.4f", value) }

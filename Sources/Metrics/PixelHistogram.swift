@@ -1,0 +1,109 @@
+import Foundation
+import ImageIO
+import Workers
+
+/// Equal-width bins over [lower, upper], assigned exactly as `numpy.histogram` does: bins are
+/// half-open [a, b) except the last, which is closed; values outside the range are not counted.
+public struct Bins: Sendable, Equatable {
+  public let count: Int
+  public let lower: Double
+  public let upper: Double
+  /// count + 1 edges, computed as numpy.linspace does (lower + i·step, the last set to upper).
+  public let edges: [Double]
+
+  public init(count: Int, lower: Double, upper: Double) {
+    precondition(count >= 1 && upper > lower)
+    self.count = count
+    self.lower = lower
+    self.upper = upper
+    let step = (upper - lower) / Double(count)
+    var edges = (0...count).map { Double($0) * step + lower }
+    edges[count] = upper
+    self.edges = edges
+  }
+
+  /// The bin of `value`, or nil if it lies outside the range.
+  @inline(__always)
+  public func index(of value: Double) -> Int? {
+    guard value >= lower && value <= upper else { return nil }
+    var i = Int((value - lower) / (upper - lower) * Double(count))
+    if i == count { i -= 1 }
+    // numpy's correction for values that rounding put one bin off
+    if value < edges[i] { i -= 1 } else if i != count - 1 && value >= edges[i + 1] { i += 1 }
+    return i
+  }
+}
+
+/// The pixel-intensity histogram of an image set.
+public struct PixelHistogram: Sendable {
+  public let bins: Bins
+  public let counts: [Int]
+  public var total: Int { counts.reduce(0, +) }
+
+  /// Counts every pixel of every image; pixels take their exact source-level values.
+  public init(_ set: ImageSet, bins: Bins, threads: Int) {
+    let workers = max(1, min(threads, set.count))
+    var partial = [[Int]](repeating: [Int](repeating: 0, count: bins.count), count: workers)
+    partial.withUnsafeMutableBufferPointer { buffer in
+      let out = SharedBuffer(buffer.baseAddress!)
+      try? parallelFor(workers, threads: workers) { worker in
+        var local = [Int](repeating: 0, count: bins.count)
+        let range = chunk(worker, of: workers, count: set.count)
+        set.pixels.withUnsafeBufferPointer { pixels in
+          for i in (range.lowerBound * set.pixelsPerImage)..<(range.upperBound * set.pixelsPerImage) {
+            if let b = bins.index(of: set.exactValue(pixels[i])) { local[b] += 1 }
+          }
+        }
+        out[worker] = local
+      }
+    }
+    self.bins = bins
+    self.counts = partial.reduce(into: [Int](repeating: 0, count: bins.count)) { sum, part in
+      for i in 0..<bins.count { sum[i] += part[i] }
+    }
+  }
+
+  /// Probability mass per bin (counts / total).
+  public var probabilities: [Double] {
+    let n = Double(total)
+    return counts.map { n > 0 ? Double($0) / n : 0 }
+  }
+
+  /// numpy's `density=True`: counts / (total · bin width), integrating to 1 over the range.
+  public var densities: [Double] {
+    let n = Double(total)
+    return counts.indices.map { i in n > 0 ? Double(counts[i]) / (n * (bins.edges[i + 1] - bins.edges[i])) : 0 }
+  }
+}
+
+/// Distances between two histograms over the same bins.
+public enum HistogramDistance {
+  /// Total variation: ½ Σ |p − q|, in [0, 1].
+  public static func totalVariation(_ p: [Double], _ q: [Double]) -> Double {
+    0.5 * zip(p, q).reduce(0) { $0 + abs($1.0 - $1.1) }
+  }
+
+  /// Jensen–Shannon divergence in bits, in [0, 1] (the square of scipy's `jensenshannon(p, q, base=2)`).
+  public static func jensenShannonBits(_ p: [Double], _ q: [Double]) -> Double {
+    var sum = 0.0
+    for (a, b) in zip(p, q) {
+      let m = 0.5 * (a + b)
+      if a > 0 { sum += 0.5 * a * log2(a / m) }
+      if b > 0 { sum += 0.5 * b * log2(b / m) }
+    }
+    return max(0, sum)
+  }
+
+  /// Wasserstein-1 (earth mover's) distance with all mass at bin centres, as
+  /// `scipy.stats.wasserstein_distance(centres, centres, p, q)`: Σ |CDFp − CDFq| · Δcentre.
+  public static func wasserstein1(_ p: [Double], _ q: [Double], edges: [Double]) -> Double {
+    var cp = 0.0, cq = 0.0, sum = 0.0
+    for i in 0..<(p.count - 1) {
+      cp += p[i]
+      cq += q[i]
+      let gap = 0.5 * (edges[i + 2] - edges[i])  // distance between centres i and i+1
+      sum += abs(cp - cq) * gap
+    }
+    return sum
+  }
+}

@@ -1,0 +1,271 @@
+#include "PNGCodec.h"
+
+#include <png.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+typedef struct {
+  jmp_buf jump;
+  char *err;
+  size_t errlen;
+  const unsigned char *data;
+  size_t size;
+  size_t pos;
+} reader_state;
+
+static void on_error(png_structp png, png_const_charp message) {
+  reader_state *state = (reader_state *)png_get_error_ptr(png);
+  snprintf(state->err, state->errlen, "%s", message);
+  longjmp(state->jump, 1);
+}
+
+static void on_warning(png_structp png, png_const_charp message) {
+  (void)png;
+  (void)message; /* ancillary-chunk warnings do not change the pixels */
+}
+
+static void read_from_memory(png_structp png, png_bytep into, png_size_t length) {
+  reader_state *state = (reader_state *)png_get_io_ptr(png);
+  if (state->size - state->pos < length) png_error(png, "file is truncated");
+  memcpy(into, state->data + state->pos, length);
+  state->pos += length;
+}
+
+/* Pillow's L24: ITU-R 601 luma in 16.16 fixed point, rounded. */
+static inline unsigned luma8(unsigned r, unsigned g, unsigned b) {
+  return (r * 19595u + g * 38470u + b * 7471u + 0x8000u) >> 16;
+}
+
+int gepng_decode(const unsigned char *data, size_t size, uint64_t max_pixels, gepng_image *out,
+                 char *err, size_t errlen) {
+  memset(out, 0, sizeof(*out));
+  if (size < 8 || png_sig_cmp((png_const_bytep)data, 0, 8) != 0) {
+    snprintf(err, errlen, "not a PNG file (bad signature)");
+    return -1;
+  }
+  reader_state state = {.err = err, .errlen = errlen, .data = data, .size = size, .pos = 0};
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &state, on_error, on_warning);
+  if (!png) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  png_infop info = png_create_info_struct(png);
+  /* volatile: these change between setjmp and a longjmp back to it */
+  unsigned char *volatile raw = NULL;
+  png_bytep *volatile rows = NULL;
+  float *volatile luma = NULL;
+  if (!info || setjmp(state.jump)) {
+    if (!info) snprintf(err, errlen, "out of memory");
+    free(raw);
+    free(rows);
+    free(luma);
+    png_destroy_read_struct(&png, info ? &info : NULL, NULL);
+    return -1;
+  }
+  png_set_read_fn(png, &state, read_from_memory);
+  png_set_user_limits(png, 1u << 24, 1u << 24);
+  png_set_chunk_malloc_max(png, 64u << 20);
+  png_read_info(png, info);
+
+  png_uint_32 width = png_get_image_width(png, info);
+  png_uint_32 height = png_get_image_height(png, info);
+  int bit_depth = png_get_bit_depth(png, info);
+  int color_type = png_get_color_type(png, info);
+  int interlace = png_get_interlace_type(png, info);
+  if ((uint64_t)width * (uint64_t)height > max_pixels) {
+    snprintf(err, errlen, "image is %ux%u pixels, above the limit of %llu pixels", width, height,
+             (unsigned long long)max_pixels);
+    png_destroy_read_struct(&png, &info, NULL);
+    return -1;
+  }
+  if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+  if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+  if (bit_depth == 16) png_set_swap(png); /* native little-endian uint16 */
+  png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+
+  int channels = png_get_channels(png, info);
+  int depth = png_get_bit_depth(png, info);
+  size_t rowbytes = png_get_rowbytes(png, info);
+  size_t pixels = (size_t)width * height;
+  raw = malloc(rowbytes * height);
+  rows = malloc(sizeof(png_bytep) * height);
+  luma = malloc(sizeof(float) * (pixels ? pixels : 1));
+  if (!raw || !rows || !luma) png_error(png, "out of memory");
+  for (png_uint_32 y = 0; y < height; y++) rows[y] = raw + y * rowbytes;
+  png_read_image(png, rows);
+
+  int colour = channels >= 3; /* RGB or RGBA after palette expansion */
+  for (png_uint_32 y = 0; y < height; y++) {
+    float *dst = luma + (size_t)y * width;
+    if (depth == 8) {
+      const unsigned char *src = rows[y];
+      if (colour) {
+        for (png_uint_32 x = 0; x < width; x++, src += channels)
+          dst[x] = (float)luma8(src[0], src[1], src[2]) / 255.0f;
+      } else {
+        for (png_uint_32 x = 0; x < width; x++, src += channels) dst[x] = (float)src[0] / 255.0f;
+      }
+    } else {
+      const uint16_t *src = (const uint16_t *)rows[y];
+      if (colour) {
+        for (png_uint_32 x = 0; x < width; x++, src += channels)
+          dst[x] = (float)(((double)src[0] * 19595.0 + (double)src[1] * 38470.0 +
+                            (double)src[2] * 7471.0) / (65536.0 * 65535.0));
+      } else {
+        for (png_uint_32 x = 0; x < width; x++, src += channels)
+          dst[x] = (float)((double)src[0] / 65535.0);
+      }
+    }
+  }
+  free(raw);
+  free(rows);
+  png_destroy_read_struct(&png, &info, NULL);
+  out->width = width;
+  out->height = height;
+  out->source_bit_depth = bit_depth;
+  out->source_color_type = color_type;
+  out->interlaced = interlace != PNG_INTERLACE_NONE;
+  out->luma = luma;
+  return 0;
+}
+
+void gepng_free(gepng_image *img) {
+  if (img) {
+    free(img->luma);
+    img->luma = NULL;
+  }
+}
+
+typedef struct {
+  jmp_buf jump;
+  char *err;
+  size_t errlen;
+  unsigned char *buffer;
+  size_t length;
+  size_t capacity;
+} writer_state;
+
+static void on_write_error(png_structp png, png_const_charp message) {
+  writer_state *state = (writer_state *)png_get_error_ptr(png);
+  snprintf(state->err, state->errlen, "%s", message);
+  longjmp(state->jump, 1);
+}
+
+static void write_to_memory(png_structp png, png_bytep bytes, png_size_t length) {
+  writer_state *state = (writer_state *)png_get_io_ptr(png);
+  if (state->length + length > state->capacity) {
+    size_t capacity = state->capacity ? state->capacity : 1024;
+    while (capacity < state->length + length) capacity *= 2;
+    unsigned char *grown = realloc(state->buffer, capacity);
+    if (!grown) png_error(png, "out of memory");
+    state->buffer = grown;
+    state->capacity = capacity;
+  }
+  memcpy(state->buffer + state->length, bytes, length);
+  state->length += length;
+}
+
+static void flush_nothing(png_structp png) { (void)png; }
+
+int gepng_encode(const unsigned char *pixels, uint32_t width, uint32_t height, int channels,
+                 int compression_level, unsigned char **out, size_t *outlen, char *err,
+                 size_t errlen) {
+  *out = NULL;
+  *outlen = 0;
+  int color_type = channels == 1   ? PNG_COLOR_TYPE_GRAY
+                   : channels == 3 ? PNG_COLOR_TYPE_RGB
+                   : channels == 4 ? PNG_COLOR_TYPE_RGBA
+                                   : -1;
+  if (color_type < 0 || width == 0 || height == 0) {
+    snprintf(err, errlen, "cannot encode %ux%u image with %d channels", width, height, channels);
+    return -1;
+  }
+  writer_state state = {.err = err, .errlen = errlen};
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &state, on_write_error, on_warning);
+  if (!png) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  png_infop info = png_create_info_struct(png);
+  if (!info || setjmp(state.jump)) {
+    if (!info) snprintf(err, errlen, "out of memory");
+    free(state.buffer);
+    png_destroy_write_struct(&png, info ? &info : NULL);
+    return -1;
+  }
+  png_set_write_fn(png, &state, write_to_memory, flush_nothing);
+  png_set_compression_level(png, compression_level);
+  png_set_IHDR(png, info, width, height, 8, color_type, PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_write_info(png, info);
+  for (uint32_t y = 0; y < height; y++)
+    png_write_row(png, (png_const_bytep)(pixels + (size_t)y * width * channels));
+  png_write_end(png, info);
+  png_destroy_write_struct(&png, &info);
+  *out = state.buffer;
+  *outlen = state.length;
+  return 0;
+}
+
+void gepng_free_buffer(unsigned char *buffer) { free(buffer); }
+
+int gepng_gunzip(const unsigned char *data, size_t size, size_t max_output, unsigned char **out,
+                 size_t *outlen, char *err, size_t errlen) {
+  *out = NULL;
+  *outlen = 0;
+  z_stream zs;
+  memset(&zs, 0, sizeof(zs));
+  if (inflateInit2(&zs, 15 + 32) != Z_OK) { /* +32: detect gzip or zlib header */
+    snprintf(err, errlen, "zlib could not start");
+    return -1;
+  }
+  size_t capacity = size * 4 + 1024, length = 0;
+  unsigned char *buffer = malloc(capacity);
+  int status = Z_OK;
+  zs.next_in = (Bytef *)data;
+  while (buffer && status == Z_OK) {
+    if (length == capacity) {
+      if (capacity >= max_output) break;
+      capacity = capacity * 2 > max_output ? max_output : capacity * 2;
+      unsigned char *grown = realloc(buffer, capacity);
+      if (!grown) {
+        free(buffer);
+        buffer = NULL;
+        break;
+      }
+      buffer = grown;
+    }
+    size_t remaining_in = size - (size_t)((const unsigned char *)zs.next_in - data);
+    zs.avail_in = remaining_in > 0x40000000u ? 0x40000000u : (uInt)remaining_in;
+    size_t room = capacity - length;
+    zs.next_out = buffer + length;
+    zs.avail_out = room > 0x40000000u ? 0x40000000u : (uInt)room;
+    uInt before = zs.avail_out;
+    status = inflate(&zs, Z_NO_FLUSH);
+    length += before - zs.avail_out;
+    if (status == Z_BUF_ERROR && zs.avail_in == 0 && zs.avail_out > 0) break;
+    if (status == Z_BUF_ERROR) status = Z_OK;
+  }
+  inflateEnd(&zs);
+  if (!buffer) {
+    snprintf(err, errlen, "out of memory while decompressing");
+    return -1;
+  }
+  if (status != Z_STREAM_END) {
+    free(buffer);
+    if (length >= max_output)
+      snprintf(err, errlen, "decompressed data exceeds %zu bytes", max_output);
+    else if (status == Z_OK || status == Z_BUF_ERROR)
+      snprintf(err, errlen, "compressed stream is truncated");
+    else
+      snprintf(err, errlen, "corrupt compressed stream (%s)", zs.msg ? zs.msg : "zlib error");
+    return -1;
+  }
+  *out = buffer;
+  *outlen = length;
+  return 0;
+}

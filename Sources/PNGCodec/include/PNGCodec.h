@@ -1,0 +1,36 @@
+#ifndef GANEVAL_PNGCODEC_H
+#define GANEVAL_PNGCODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A decoded image as luminance in [0,1], plus what the file was. */
+typedef struct {
+  uint32_t width;
+  uint32_t height;
+  int source_bit_depth; /* bit depth in the file (1, 2, 4, 8 or 16) */
+  int source_color_type; /* PNG colour type in the file (0 gray, 2 RGB, 3 palette, 4 GA, 6 RGBA) */
+  int interlaced;
+  float *luma; /* width*height values, row-major; free with gepng_free */
+} gepng_image;
+
+/* Decodes a PNG held in memory. Colour becomes ITU-R 601 luma exactly as Pillow's "L" for 8-bit
+   samples; 16-bit samples keep full precision (/65535). Alpha and tRNS are ignored, as Pillow's
+   convert("L") does. Returns 0 on success; otherwise writes a reason into err and returns -1.
+   Never longjmps into the caller. */
+int gepng_decode(const unsigned char *data, size_t size, uint64_t max_pixels, gepng_image *out,
+                 char *err, size_t errlen);
+void gepng_free(gepng_image *img);
+
+/* Encodes 8-bit samples (channels 1 = gray, 3 = RGB, 4 = RGBA) as a PNG in memory.
+   *out is malloc'd; free with gepng_free_buffer. Returns 0 or -1 with a reason in err. */
+int gepng_encode(const unsigned char *pixels, uint32_t width, uint32_t height, int channels,
+                 int compression_level, unsigned char **out, size_t *outlen, char *err,
+                 size_t errlen);
+void gepng_free_buffer(unsigned char *buffer);
+
+/* Inflates a gzip or zlib stream held in memory, refusing to grow past max_output bytes. */
+int gepng_gunzip(const unsigned char *data, size_t size, size_t max_output, unsigned char **out,
+                 size_t *outlen, char *err, size_t errlen);
+
+#endif

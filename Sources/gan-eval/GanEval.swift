@@ -1,0 +1,16 @@
+import ArgumentParser
+import GANEval
+
+@main
+struct GanEval: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "gan-eval",
+    abstract: "Evaluate generated images against real ones: pixel histograms, entropy, filters and more.",
+    discussion: """
+      A sample set is a directory of PNG images (labels from class subdirectories or labels.csv).
+      Every command writes tidy CSV, summary.json and, with --svg, SVG figures to --out.
+      """,
+    version: toolVersion,
+    subcommands: [Histogram.self, Entropy.self, Filter.self, Import.self, Export.self, Plugins.self]
+  )
+}

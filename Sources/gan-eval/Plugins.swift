@@ -1,0 +1,15 @@
+import ArgumentParser
+import Metrics
+
+extension GanEval {
+  struct Plugins: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the registered plugins with one-line summaries.")
+
+    func run() {
+      print("metrics:")
+      for entry in Registry.metrics { print("  \(entry.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(entry.summary)") }
+      print("transforms:")
+      for entry in Registry.transforms { print("  \(entry.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(entry.summary)") }
+    }
+  }
+}
