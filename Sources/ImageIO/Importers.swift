@@ -45,32 +45,11 @@ public enum Importers {
   public static func readCSV(_ path: String, labelColumn: LabelColumn = .auto, width: Int? = nil) throws -> ImageSet {
     var bytes = try readFile(path)
     if isGzip(bytes) { bytes = try gunzip(bytes, path: path) }
-    var rows: [[Substring]] = []
-    String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).forEach { line in
-      let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
-      if !trimmed.isEmpty { rows.append(trimmed.split(separator: ",", omittingEmptySubsequences: false)) }
-    }
-    guard let first = rows.first else { throw EvalError.badFile(path: path, reason: "is empty") }
-    var header: [String]? = nil
-    if first.contains(where: { Double($0.trimmingCharacters(in: .whitespaces)) == nil }) {
-      header = first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-      rows.removeFirst()
-    }
-    guard !rows.isEmpty else { throw EvalError.badFile(path: path, reason: "has a header but no data rows") }
-    let columns = first.count
-    var values = [Double](repeating: 0, count: rows.count * columns)
-    for (r, row) in rows.enumerated() {
-      guard row.count == columns else {
-        throw EvalError.badFile(path: path, reason: "line \(r + (header == nil ? 1 : 2)) has \(row.count) fields, the first has \(columns)")
-      }
-      for (c, text) in row.enumerated() {
-        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite else {
-          throw EvalError.badFile(path: path, reason: "line \(r + (header == nil ? 1 : 2)), column \(c + 1): '\(text)' is not a number")
-        }
-        values[r * columns + c] = value
-      }
-    }
-    let column = try resolveLabelColumn(labelColumn, header: header, values: values, rows: rows.count, columns: columns, path: path)
+    let table = try NumericCSV(bytes, path: path)
+    let (header, values, columns) = (table.header, table.values, table.columns)
+    let rowCount = values.count / columns
+    let rows = 0..<rowCount
+    let column = try resolveLabelColumn(labelColumn, header: header, values: values, rows: rowCount, columns: columns, path: path)
     let pixelColumns = columns - (column == nil ? 0 : 1)
     let side = width ?? Int(Double(pixelColumns).squareRoot().rounded())
     guard side > 0, pixelColumns % side == 0 else {
@@ -78,12 +57,12 @@ public enum Importers {
     }
     let pixelRange = (0..<columns).filter { $0 != column }
     var maximum = 0.0
-    for r in 0..<rows.count { for c in pixelRange { maximum = max(maximum, values[r * columns + c]) } }
+    for r in rows { for c in pixelRange { maximum = max(maximum, values[r * columns + c]) } }
     let scale = maximum <= 1 ? 1.0 : 255.0
     var pixels = [Float]()
-    pixels.reserveCapacity(rows.count * pixelColumns)
+    pixels.reserveCapacity(rowCount * pixelColumns)
     var labels = [String?]()
-    for r in 0..<rows.count {
+    for r in rows {
       for c in pixelRange {
         let v = values[r * columns + c] / scale
         guard v >= 0 && v <= 1 else {
@@ -95,7 +74,7 @@ public enum Importers {
     }
     return ImageSet(
       name: setName(path), source: path, width: side, height: pixelColumns / side,
-      files: ImageSetWriter.generatedNames(count: rows.count, labels: labels), labels: labels, pixels: pixels)
+      files: ImageSetWriter.generatedNames(count: rowCount, labels: labels), labels: labels, pixels: pixels)
   }
 
   private static func resolveLabelColumn(

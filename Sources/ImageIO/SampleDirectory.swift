@@ -64,8 +64,9 @@ public enum SampleDirectory {
       var kind = Int32(entry.pointee.d_type)
       if kind == Int32(DT_UNKNOWN) || kind == Int32(DT_LNK) {
         var info = stat()
-        if stat(path, &info) != 0 { continue }
-        kind = (info.st_mode & S_IFMT) == S_IFDIR ? Int32(DT_DIR) : Int32(DT_REG)
+        // a dangling link stays listed, so loading reports it by name instead of passing over it
+        let isDirectory = stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        kind = isDirectory ? Int32(DT_DIR) : Int32(DT_REG)
       }
       if kind == Int32(DT_DIR) {
         try walk(path, relative: rel, into: &found)
