@@ -1,0 +1,75 @@
+import Foundation
+import ImageIO
+import Metrics
+import TestSupport
+import XCTest
+
+final class MetricBehaviourTests: XCTestCase {
+  func testBoundaryModesFollowScipyDefinitions() {
+    let n = 4  // a b c d at 0...3
+    func run(_ mode: BoundaryMode) -> [Int?] { (-6...9).map { mode.index($0, count: n) } }
+    XCTAssertEqual(run(.reflect), [2, 3, 3, 2, 1, 0, 0, 1, 2, 3, 3, 2, 1, 0, 0, 1])
+    XCTAssertEqual(run(.mirror), [0, 1, 2, 3, 2, 1, 0, 1, 2, 3, 2, 1, 0, 1, 2, 3])
+    XCTAssertEqual(run(.nearest), [0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 3, 3, 3, 3, 3, 3])
+    XCTAssertEqual(run(.wrap), [2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1])
+    XCTAssertEqual(run(.constant), [nil, nil, nil, nil, nil, nil, 0, 1, 2, 3, nil, nil, nil, nil, nil, nil])
+  }
+
+  func testKernelIsNormalisedWithScipyRadius() {
+    let filter = GaussianFilter(sigma: 1.3, truncate: 4)
+    XCTAssertEqual(filter.halfKernel.count, Int(4 * 1.3 + 0.5) + 1)
+    XCTAssertEqual(filter.halfKernel[0] + 2 * filter.halfKernel.dropFirst().reduce(0, +), 1, accuracy: 1e-15)
+    XCTAssertEqual(GaussianFilter(sigma: 0).halfKernel, [1], "sigma 0 leaves the image unchanged")
+  }
+
+  func testResultsDoNotDependOnThreadCount() throws {
+    let digits = try RealData.digits().subset(Array(stride(from: 0, to: 5000, by: 7)))
+    let one = EvaluationContext(threads: 1), three = EvaluationContext(threads: 3)
+    XCTAssertEqual(EntropyMetric.entropies(digits, threads: 1), EntropyMetric.entropies(digits, threads: 3))
+    let bins = Bins(count: 256, lower: 0, upper: 1)
+    XCTAssertEqual(PixelHistogram(digits, bins: bins, threads: 1).counts, PixelHistogram(digits, bins: bins, threads: 3).counts)
+    let filter = GaussianFilter(sigma: 1.2)
+    XCTAssertEqual(try filter.apply(digits, context: one).pixels, try filter.apply(digits, context: three).pixels)
+    let metric = try Registry.metric("histogram", options: ["bins": "64"])
+    XCTAssertEqual(
+      try metric.evaluate([digits], context: one).tables[0].csv(), try metric.evaluate([digits], context: three).tables[0].csv())
+  }
+
+  func testBlurRaisesEntropyAndMovesHistogramOnRealDigits() throws {
+    let digits = try RealData.digits().subset(Array(0..<500))
+    let blurred = try GaussianFilter(sigma: 1).apply(digits, context: EvaluationContext(threads: 2, quiet: true))
+    let before = SampleSummary(EntropyMetric.entropies(digits, threads: 2)).mean
+    let after = SampleSummary(EntropyMetric.entropies(blurred, threads: 2)).mean
+    XCTAssertGreaterThan(after, before + 1, "blurring spreads gray levels: \(before) → \(after) bits")
+    let bins = Bins(count: 256, lower: 0, upper: 1)
+    let p = PixelHistogram(digits, bins: bins, threads: 2).probabilities
+    XCTAssertEqual(HistogramDistance.totalVariation(p, p), 0)
+    XCTAssertEqual(HistogramDistance.jensenShannonBits(p, p), 0)
+    let q = PixelHistogram(blurred, bins: bins, threads: 2).probabilities
+    XCTAssertGreaterThan(HistogramDistance.jensenShannonBits(p, q), 0.01)
+  }
+
+  func testEntropyOfKnownImages() {
+    XCTAssertEqual(shannonEntropyBits([UInt8](repeating: 7, count: 784)), 0)
+    XCTAssertEqual(shannonEntropyBits([0, 255, 0, 255]), 1, accuracy: 1e-15)
+    XCTAssertEqual(shannonEntropyBits((0...255).map { UInt8($0) }), 8, accuracy: 1e-12)
+  }
+
+  func testBadOptionsNameTheParameter() {
+    let cases: [(String, [String: String], String)] = [
+      ("histogram", ["bins": "0"], "--bins"),
+      ("histogram", ["range": "1,0"], "--range"),
+      ("histogram", ["colour": "red"], "colour"),
+      ("nope", [:], "metric"),
+    ]
+    for (name, options, parameter) in cases {
+      XCTAssertThrowsError(try Registry.metric(name, options: options)) { error in
+        XCTAssertTrue(String(describing: error).hasPrefix(parameter), String(describing: error))
+      }
+    }
+    XCTAssertThrowsError(try Registry.transform("gaussian", options: [:])) { XCTAssertTrue(String(describing: $0).hasPrefix("--sigma")) }
+    XCTAssertThrowsError(try Registry.transform("gaussian", options: ["sigma": "1", "mode": "bounce"])) {
+      XCTAssertTrue(String(describing: $0).contains("reflect, nearest, mirror, constant, wrap"))
+    }
+  }
+}
