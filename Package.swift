@@ -40,8 +40,8 @@ let tests: [Target] = [
   .target(name: "TestSupport", dependencies: ["ImageIO"], path: "Tests/TestSupport"),
   .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
   .testTarget(name: "PlotTests", dependencies: ["Plot", "TestSupport"]),
-  .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
-  .testTarget(name: "GANEvalTests", dependencies: ["GANEval", "TestSupport"]),
+  .testTarget(name: "MetricsTests", dependencies: ["Metrics", "ImageIO", "TestSupport"]),
+  .testTarget(name: "GANEvalTests", dependencies: ["GANEval", "Metrics", "ImageIO", "CBLAS", "TestSupport"]),
   .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
 ]
 

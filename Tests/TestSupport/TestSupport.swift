@@ -98,3 +98,10 @@ public func pngClaimingSize(width: UInt32, height: UInt32) throws -> [UInt8] {
   bytes.replaceSubrange(29..<33, with: bigEndianBytes(crc32(bytes[12..<29])))
   return bytes
 }
+
+/// Gives test targets that do not import ImageIO its PNG encoder.
+public enum ImageIOBridge {
+  public static func encode(_ levels: [UInt8], width: Int, height: Int) throws -> [UInt8] {
+    try PNG.encode(levels, width: width, height: height)
+  }
+}

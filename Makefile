@@ -1,0 +1,39 @@
+# gan-eval: the two set-up commands are `make demo` and `make test`; both install what they need.
+SWIFT ?= swift
+BIN := .build/release/gan-eval
+OUT := gan-eval-out/demo
+
+.PHONY: setup build test demo plots bench goldens clean
+
+setup:
+	scripts/setup.sh
+
+build: setup
+	$(SWIFT) build -c release --product gan-eval
+
+# Unit, golden-parity and end-to-end tests, on the real data fetched by setup.
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+# The main job on the embedded default: the 5,000 real digits against a degraded (blurred) copy.
+demo: build
+	scripts/demo.sh $(BIN) $(OUT)
+
+# Regenerates the SVG gallery in plots/ from the demo run.
+plots: demo
+	cp $(OUT)/entropy/entropy.svg plots/entropy.svg
+	cp $(OUT)/histogram/histogram.svg plots/histogram.svg
+
+# Side-by-side benchmark against the Python reference stack; writes BENCHMARKS.md.
+bench: build
+	scripts/setup.sh --python
+	bench/run.sh $(BIN)
+
+# Re-makes the golden files in fixtures/ with numpy, scipy, scikit-image and Pillow.
+goldens: setup
+	scripts/setup.sh --python
+	.venv/bin/python fixtures/make_goldens.py
+
+clean:
+	rm -rf .build gan-eval-out bench/work
