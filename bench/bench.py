@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark of gan-eval against the Python peer, in one run; writes BENCHMARKS.md.
+
+Usage: bench/bench.py BIN   (make bench does set-up first)
+Workloads on the 60,000 Fashion-MNIST training images written as PNGs:
+  load + entropy, load + histogram (gan-eval on 2 threads vs Pillow + scikit-image / numpy),
+  load + Gaussian filter + write PNGs (gan-eval on 2 threads vs Pillow + scipy.ndimage).
+Each gan-eval run is repeated 3 times (median); the Python peer runs once per task (it is slow and
+its spread is small against the ratio). Peak memory is the maximum resident set size (GNU time).
+"""
+import json, os, platform, re, shutil, statistics, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/release/gan-eval"))
+WORK = os.path.join(ROOT, "bench/work")
+PY = os.path.join(ROOT, ".venv/bin/python")
+FASHION = os.path.join(ROOT, "data/fashion-mnist")
+
+
+def timed(cmd):
+    """Runs cmd under GNU time; returns (wall seconds, peak RSS MiB, stdout)."""
+    start = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
+    return wall, rss_kb / 1024, proc.stdout
+
+
+def fresh(path):
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
+def main():
+    os.makedirs(WORK, exist_ok=True)
+    train = os.path.join(WORK, "fashion-train")
+    test = os.path.join(WORK, "fashion-test")
+    import_s, import_mb, _ = timed([BIN, "import", f"{FASHION}/train-images-idx3-ubyte.gz", "--out", train, "--overwrite"])
+    timed([BIN, "import", f"{FASHION}/t10k-images-idx3-ubyte.gz", "--out", test, "--overwrite"])
+    all70k = fresh(os.path.join(WORK, "fashion-all"))
+    os.symlink(train, os.path.join(all70k, "train"))
+    os.symlink(test, os.path.join(all70k, "test"))
+
+    rows = []
+    tasks = [
+        ("load + entropy", "entropy", ["entropy", train, "--threads", "2", "--quiet"]),
+        ("load + histogram (256 bins)", "histogram", ["histogram", train, "--threads", "2", "--quiet"]),
+        ("load + Gaussian filter σ=1 + write PNGs", "gaussian", ["filter", train, "--sigma", "1", "--threads", "2", "--quiet", "--overwrite"]),
+    ]
+    for label, task, args in tasks:
+        ours = []
+        for _ in range(3):
+            out = fresh(os.path.join(WORK, f"out-{task}"))
+            if task == "gaussian":
+                shutil.rmtree(out)
+            wall, rss, _ = timed([BIN] + args + ["--out", out])
+            ours.append((wall, rss))
+        our_s = statistics.median(w for w, _ in ours)
+        our_mb = max(r for _, r in ours)
+        out = fresh(os.path.join(WORK, f"py-{task}"))
+        wall, py_mb, stdout = timed([PY, os.path.join(ROOT, "bench/python_peer.py"), task, train, out])
+        peer = json.loads(stdout.strip().splitlines()[-1])
+        assert peer["images"] == 60000, peer
+        rows.append(dict(label=label, n=60000, ours=our_s, ours_mb=our_mb, peer=wall, peer_inner=peer["seconds"], peer_mb=py_mb))
+        print(f"{label}: gan-eval {our_s:.2f} s, python {wall:.2f} s, ratio {wall / our_s:.1f}x", file=sys.stderr)
+
+    mem_s, mem_mb, _ = timed([BIN, "entropy", all70k, "--threads", "2", "--quiet", "--out", fresh(os.path.join(WORK, "out-70k"))])
+
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    lines = [
+        "# Benchmarks",
+        "",
+        "Made by `make bench` (bench/bench.py); every figure below comes from one run on this machine.",
+        f"Machine: {cpu}, {os.cpu_count()} cores. gan-eval {subprocess.run([BIN, '--version'], capture_output=True, text=True).stdout.strip()} "
+        f"(release build, `--threads 2`); peer: Python {platform.python_version()} with "
+        + ", ".join(f"{m} {v}" for m, v in peer_versions().items()) + " (one process, as the notebooks run it).",
+        "The machine is shared and noisy: read ratios, not absolute times. gan-eval: median of 3 runs; peer: 1 run.",
+        "",
+        "## Pixel metrics and the Gaussian filter: 60,000 Fashion-MNIST training images (28×28 PNG)",
+        "",
+        "| task | N | gan-eval (s) | Python peer (s) | speed-up (peer / gan-eval) | gan-eval images/s | peak RSS gan-eval / peer (MiB) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['label']} | {r['n']:,} | {r['ours']:.2f} | {r['peer']:.2f} | **{r['peer'] / r['ours']:.1f}×** | "
+            f"{r['n'] / r['ours']:,.0f} | {r['ours_mb']:.0f} / {r['peer_mb']:.0f} |")
+    lines += [
+        "",
+        "Both sides time the whole job as a user runs it: process start, directory scan, PNG decoding, the metric and "
+        "writing the output (entropy.csv / histogram.csv / the filtered PNG set). The peer's code is bench/python_peer.py: "
+        "`Image.open(f).convert('L')`, `skimage.measure.shannon_entropy(img, base=2)`, `np.histogram(img/255.0, 256, (0,1))`, "
+        "`scipy.ndimage.gaussian_filter(img.astype(float64), 1.0)` then `Image.save`.",
+        "",
+        "## Memory: all 70,000 Fashion-MNIST images (train + test) as one set",
+        "",
+        f"`gan-eval entropy` over the 70,000 PNGs: {mem_s:.2f} s, peak RSS **{mem_mb:.0f} MiB** (target: under 1 GB).",
+        "",
+        f"Writing the 60,000 training images as PNGs (`gan-eval import` of the IDX file): {import_s:.2f} s, peak RSS {import_mb:.0f} MiB.",
+        "",
+    ]
+    with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
+        f.write("\n".join(lines))
+    print("\n".join(lines))
+
+
+def peer_versions():
+    code = "import numpy, scipy, skimage, PIL, json; print(json.dumps({'numpy': numpy.__version__, 'scipy': scipy.__version__, 'scikit-image': skimage.__version__, 'Pillow': PIL.__version__}))"
+    return json.loads(subprocess.run([PY, "-c", code], capture_output=True, text=True).stdout)
+
+
+if __name__ == "__main__":
+    main()
