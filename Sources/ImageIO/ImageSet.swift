@@ -50,11 +50,11 @@ public struct ImageSet: Sendable {
   }
 
   /// The largest level of the source depth: 255 or 65535.
-  public var maxLevel: Double { bitDepth > 8 ? 65535 : 255 }
+  @inlinable public var maxLevel: Double { bitDepth > 8 ? 65535 : 255 }
 
   /// A pixel as the Float64 value of its source level, level/255 or level/65535: exactly what
   /// `np.asarray(img) / 255.0` gives, free of the Float32 storage rounding.
-  @inline(__always)
+  @inlinable
   public func exactValue(_ value: Float) -> Double {
     (Double(value) * maxLevel).rounded() / maxLevel
   }

@@ -70,11 +70,14 @@ public enum PNG {
   }
 }
 
-/// The 8-bit gray level of a luminance in [0,1]: round(v·255), clamped. The inverse of v = level/255.
-@inline(__always)
+/// The 8-bit gray level of a luminance in [0,1]: ⌊v·255 + ½⌋, clamped (NaN → 0). The inverse of
+/// v = level/255. Kept free of libm calls: it runs once per pixel in every metric.
+@inlinable
 public func toGrayLevel(_ value: Float) -> UInt8 {
-  let scaled = (value * 255).rounded()
-  return scaled <= 0 ? 0 : scaled >= 255 ? 255 : UInt8(scaled)
+  let scaled = value * 255 + 0.5
+  if !(scaled >= 1) { return 0 }
+  if scaled >= 255 { return 255 }
+  return UInt8(scaled)
 }
 
 /// Inflates gzip or zlib data, refusing outputs above `maxOutput` bytes.

@@ -47,13 +47,19 @@ public struct PixelHistogram: Sendable {
     partial.withUnsafeMutableBufferPointer { buffer in
       let out = SharedBuffer(buffer.baseAddress!)
       try? parallelFor(workers, threads: workers) { worker in
-        var local = [Int](repeating: 0, count: bins.count)
+        var local = [Int](repeating: 0, count: bins.count + 1)  // the extra slot counts out-of-range
         let range = chunk(worker, of: workers, count: set.count)
+        let pixelRange = (range.lowerBound * set.pixelsPerImage)..<(range.upperBound * set.pixelsPerImage)
         set.pixels.withUnsafeBufferPointer { pixels in
-          for i in (range.lowerBound * set.pixelsPerImage)..<(range.upperBound * set.pixelsPerImage) {
-            if let b = bins.index(of: set.exactValue(pixels[i])) { local[b] += 1 }
+          if set.bitDepth == 8 {
+            // 256 possible values: bin each level once, exactly as below, then count by table
+            let table = (0...255).map { bins.index(of: Double($0) / 255) ?? bins.count }
+            for i in pixelRange { local[table[Int(toGrayLevel(pixels[i]))]] += 1 }
+          } else {
+            for i in pixelRange { local[bins.index(of: set.exactValue(pixels[i])) ?? bins.count] += 1 }
           }
         }
+        local.removeLast()
         out[worker] = local
       }
     }

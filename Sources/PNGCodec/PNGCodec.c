@@ -199,6 +199,10 @@ int gepng_encode(const unsigned char *pixels, uint32_t width, uint32_t height, i
   }
   png_set_write_fn(png, &state, write_to_memory, flush_nothing);
   png_set_compression_level(png, compression_level);
+  /* zlib's default hash tables (memLevel 8) cost more to set up than a small image costs to
+     compress; scale them with the image so tens of thousands of small files write quickly. */
+  size_t bytes = (size_t)width * height * channels;
+  png_set_compression_mem_level(png, bytes <= 4096 ? 3 : bytes <= 65536 ? 5 : 8);
   png_set_IHDR(png, info, width, height, 8, color_type, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);

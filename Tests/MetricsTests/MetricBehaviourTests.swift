@@ -49,6 +49,16 @@ final class MetricBehaviourTests: XCTestCase {
     XCTAssertGreaterThan(HistogramDistance.jensenShannonBits(p, q), 0.01)
   }
 
+  /// 8-bit sets are binned through a 256-entry table; 16-bit sets pixel by pixel. Both must agree.
+  func testSixteenBitPathBinsLikeTheEightBitTable() throws {
+    let digits = try RealData.digits().subset(Array(0..<300))
+    var deep = digits
+    deep.bitDepth = 16
+    for bins in [Bins(count: 256, lower: 0, upper: 1), Bins(count: 10, lower: 0, upper: 1), Bins(count: 7, lower: 0.2, upper: 0.9)] {
+      XCTAssertEqual(PixelHistogram(digits, bins: bins, threads: 2).counts, PixelHistogram(deep, bins: bins, threads: 2).counts)
+    }
+  }
+
   func testEntropyOfKnownImages() {
     XCTAssertEqual(shannonEntropyBits([UInt8](repeating: 7, count: 784)), 0)
     XCTAssertEqual(shannonEntropyBits([0, 255, 0, 255]), 1, accuracy: 1e-15)
