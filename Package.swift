@@ -24,7 +24,8 @@ let modules: [Target] = [
   .target(name: "Workers"),
   .target(name: "ImageIO", dependencies: ["PNGCodec", "Workers"]),
   .target(name: "Plot"),
-  .target(name: "Metrics", dependencies: ["ImageIO", "Plot", "Workers", "CGSL"]),
+  .target(name: "TSNE", dependencies: ["CBLAS", "Workers"]),
+  .target(name: "Metrics", dependencies: ["ImageIO", "Plot", "Workers", "CGSL", "TSNE"]),
   .target(name: "GANEval", dependencies: ["Metrics", "ImageIO", "Plot", "Workers", "CBLAS"]),
   .executableTarget(
     name: "gan-eval",
@@ -40,6 +41,7 @@ let tests: [Target] = [
   .target(name: "TestSupport", dependencies: ["ImageIO"], path: "Tests/TestSupport"),
   .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "TestSupport"]),
   .testTarget(name: "PlotTests", dependencies: ["Plot", "TestSupport"]),
+  .testTarget(name: "TSNETests", dependencies: ["TSNE", "ImageIO", "TestSupport"]),
   .testTarget(name: "MetricsTests", dependencies: ["Metrics", "ImageIO", "TestSupport"]),
   .testTarget(name: "GANEvalTests", dependencies: ["GANEval", "Metrics", "ImageIO", "CBLAS", "TestSupport"]),
   .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),

@@ -1,0 +1,208 @@
+import CBLAS
+import Foundation
+import Workers
+
+/// t-SNE settings. Defaults follow scikit-learn (perplexity 30, exaggeration 12 for 250
+/// iterations, momentum 0.5 then 0.8, learning rate "auto" = max(N / 12 / 4, 50), PCA
+/// initialisation scaled to std 1e-4, 1,000 iterations), except the degrees of freedom, which are
+/// 1 in every dimension (scikit-learn uses dims − 1).
+public struct TSNEOptions: Sendable {
+  public var dims = 2
+  public var method = GradientMethod.barnesHut
+  public var perplexity = 30.0
+  public var theta = 0.5
+  public var iterations = 1000
+  public var earlyExaggeration = 12.0
+  public var exaggerationIterations = 250
+  /// nil = "auto".
+  public var learningRate: Double? = nil
+  public var degreesOfFreedom = 1.0
+  public var seed: UInt64 = 0
+  public var threads = defaultThreadCount
+  /// Iterations between KL evaluations (for progress and the no-progress stop).
+  public var checkEvery = 50
+  /// Stop when the KL has not improved for this many iterations (scikit-learn: 300).
+  public var iterationsWithoutProgress = 300
+  public var minGradientNorm = 1e-7
+
+  public init() {}
+}
+
+/// One observation during optimisation; return false from the observer to stop early.
+public struct TSNEProgress: Sendable {
+  public var iteration: Int
+  public var kl: Double
+  public var gradientNorm: Double
+  public var elapsed: Double
+}
+
+/// The result of a run.
+public struct Embedding: Sendable {
+  /// n × dims, row-major.
+  public var coordinates: [Double]
+  public var dims: Int
+  /// KL(P‖Q) at the end: exact for the exact method, the Barnes-Hut estimate otherwise.
+  public var kl: Double
+  public var iterations: Int
+  public var method: GradientMethod
+  public var learningRate: Double
+  /// Seconds per phase: "affinities", "optimisation".
+  public var seconds: [(String, Double)]
+}
+
+public enum TSNEError: Error, CustomStringConvertible, Equatable {
+  case tooFewPoints(Int)
+  case perplexityTooLarge(perplexity: Double, points: Int)
+  case notFinite(row: Int)
+  case badOption(String)
+
+  public var description: String {
+    switch self {
+    case .tooFewPoints(let n): return "t-SNE needs at least 2 images, got \(n)"
+    case .perplexityTooLarge(let p, let n):
+      return "--perplexity \(p) must be less than the number of images (\(n)); use at most \(max(1, (n - 1) / 3)) for the usual k = 3·perplexity neighbours"
+    case .notFinite(let row): return "input row \(row) holds NaN or infinity"
+    case .badOption(let text): return text
+    }
+  }
+}
+
+/// t-SNE (van der Maaten & Hinton 2008; Barnes-Hut: van der Maaten 2014).
+public enum TSNE {
+  /// Embeds `n` rows of `d` values. Deterministic for a given seed whatever `threads` is.
+  public static func embed(
+    _ data: [Double], rows n: Int, columns d: Int, options: TSNEOptions,
+    observer: ((TSNEProgress) -> Bool)? = nil
+  ) throws -> Embedding {
+    guard n >= 2 else { throw TSNEError.tooFewPoints(n) }
+    guard options.perplexity > 0, options.perplexity < Double(n) else {
+      throw TSNEError.perplexityTooLarge(perplexity: options.perplexity, points: n)
+    }
+    guard options.dims == 2 || options.dims == 3 else { throw TSNEError.badOption("--dims must be 2 or 3") }
+    for i in 0..<n where !data[(i * d)..<((i + 1) * d)].allSatisfy(\.isFinite) { throw TSNEError.notFinite(row: i) }
+    openblas_set_num_threads(1)  // we parallelise ourselves; keeps BLAS results thread-count independent
+    let clock = Date()
+    let gradient: GradientComputer
+    switch options.method {
+    case .exact:
+      let distances = squaredDistances(data, rows: n, columns: d)
+      let p = Affinities.dense(squaredDistances: distances, count: n, perplexity: options.perplexity, threads: options.threads)
+      gradient = ExactGradient(p: p, n: n, dims: options.dims, dof: options.degreesOfFreedom, threads: options.threads)
+    case .barnesHut:
+      let k = min(n - 1, Int(3 * options.perplexity))
+      let neighbors = NearestNeighbors(data, rows: n, columns: d, k: max(k, 1), threads: options.threads)
+      let p = Affinities.sparse(neighbors, count: n, perplexity: options.perplexity, threads: options.threads)
+      gradient = BarnesHutGradient(p: p, dims: options.dims, dof: options.degreesOfFreedom, theta: options.theta, threads: options.threads)
+    }
+    let affinitySeconds = Date().timeIntervalSince(clock)
+    var y = initialEmbedding(data, rows: n, columns: d, dims: options.dims, seed: options.seed)
+    let rate = options.learningRate ?? max(Double(n) / options.earlyExaggeration / 4, 50)
+    let start = Date()
+    let (kl, iterations) = optimise(&y, gradient: gradient, options: options, learningRate: rate, start: start, observer: observer)
+    return Embedding(
+      coordinates: y, dims: options.dims, kl: kl, iterations: iterations, method: options.method, learningRate: rate,
+      seconds: [("affinities", affinitySeconds), ("optimisation", Date().timeIntervalSince(start))])
+  }
+
+  /// Gradient descent with momentum and per-coordinate gains, as scikit-learn's `_gradient_descent`.
+  static func optimise(
+    _ y: inout [Double], gradient: GradientComputer, options: TSNEOptions, learningRate: Double, start: Date,
+    observer: ((TSNEProgress) -> Bool)?
+  ) -> (kl: Double, iterations: Int) {
+    let count = y.count
+    var update = [Double](repeating: 0, count: count)
+    var gains = [Double](repeating: 1, count: count)
+    var grad = [Double](repeating: 0, count: count)
+    var bestError = Double.infinity, bestIteration = 0
+    var lastError = Double.nan
+    var iteration = 0
+    while iteration < options.iterations {
+      let exploring = iteration < options.exaggerationIterations
+      if iteration == options.exaggerationIterations { bestError = .infinity; bestIteration = iteration }
+      let momentum = exploring ? 0.5 : 0.8
+      let exaggeration = exploring ? options.earlyExaggeration : 1
+      let check = (iteration + 1) % options.checkEvery == 0 || iteration == options.iterations - 1
+      let error = y.withUnsafeBufferPointer { yb in
+        grad.withUnsafeMutableBufferPointer { gradient.compute(yb, exaggeration: exaggeration, withError: check, into: $0) }
+      }
+      var norm = 0.0
+      for k in 0..<count {
+        let g = grad[k]
+        norm += g * g
+        if update[k] * g < 0 { gains[k] += 0.2 } else { gains[k] *= 0.8 }
+        if gains[k] < 0.01 { gains[k] = 0.01 }
+        update[k] = momentum * update[k] - learningRate * gains[k] * g
+        y[k] += update[k]
+      }
+      norm = norm.squareRoot()
+      iteration += 1
+      if let error {
+        lastError = error
+        if let observer, !observer(TSNEProgress(iteration: iteration, kl: error, gradientNorm: norm, elapsed: Date().timeIntervalSince(start))) {
+          break
+        }
+        if error < bestError {
+          bestError = error
+          bestIteration = iteration
+        } else if iteration - bestIteration > options.iterationsWithoutProgress {
+          break
+        }
+        if norm <= options.minGradientNorm { break }
+      }
+    }
+    if lastError.isNaN || iteration % options.checkEvery != 0 {
+      lastError = y.withUnsafeBufferPointer { yb in
+        grad.withUnsafeMutableBufferPointer { gradient.compute(yb, exaggeration: 1, withError: true, into: $0) } ?? .nan
+      }
+    }
+    return (lastError, iteration)
+  }
+
+  /// PCA of the input to `dims` axes, scaled so the first axis has standard deviation 1e-4.
+  /// When the input has no variance (all images identical) a seeded random start is used.
+  static func initialEmbedding(_ data: [Double], rows n: Int, columns d: Int, dims: Int, seed: UInt64) -> [Double] {
+    if d >= dims {
+      let pca = PCA(data, rows: n, columns: d, components: dims)
+      let first = (0..<n).map { pca.projected[$0 * dims] }
+      let mean = first.reduce(0, +) / Double(n)
+      let std = (first.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n)).squareRoot()
+      if std > 0 && std.isFinite { return pca.projected.map { $0 / std * 1e-4 } }
+    }
+    var generator = SplitMix64(seed: seed)
+    return (0..<(n * dims)).map { _ in generator.nextGaussian() * 1e-4 }
+  }
+
+  /// All pairwise squared Euclidean distances (n × n) through one BLAS Gram matrix.
+  public static func squaredDistances(_ data: [Double], rows n: Int, columns d: Int) -> [Double] {
+    var gram = [Double](repeating: 0, count: n * n)
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(d), 1, data, Int32(d), 0, &gram, Int32(n))
+    var distances = [Double](repeating: 0, count: n * n)
+    for i in 0..<n {
+      for j in i..<n {
+        let v = i == j ? 0 : max(gram[i * n + i] + gram[j * n + j] - 2 * gram[i * n + j], 0)
+        distances[i * n + j] = v
+        distances[j * n + i] = v
+      }
+    }
+    return distances
+  }
+}
+
+/// A small seeded generator (SplitMix64) so runs do not depend on the platform's RNG.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+  private var state: UInt64
+  public init(seed: UInt64) { state = seed }
+  public mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+  /// A standard normal draw (Box–Muller).
+  public mutating func nextGaussian() -> Double {
+    let u1 = Double(next() >> 11) / Double(1 << 53) + 1e-300
+    let u2 = Double(next() >> 11) / Double(1 << 53)
+    return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+  }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import ImageIO
+import TestSupport
+import XCTest
+
+@testable import TSNE
+
+final class TSNETests: XCTestCase {
+  /// The first `n` real digits reduced to 50 dimensions by our PCA.
+  private func digits50(_ n: Int) throws -> [Double] {
+    let set = try RealData.digits().subset((0..<n).map { $0 * (5000 / n) })
+    let data = set.pixels.map(Double.init)
+    return PCA(data, rows: n, columns: 784, components: 50).projected
+  }
+
+  /// With θ = 0 every cell is opened, so Barnes-Hut must equal the exact gradient.
+  func testBarnesHutWithThetaZeroEqualsExactGradient() throws {
+    let n = 300
+    let x = try digits50(n)
+    let p = Affinities.dense(squaredDistances: TSNE.squaredDistances(x, rows: n, columns: 50), count: n, perplexity: 20, threads: 2)
+    var offsets = [0], columns: [Int32] = [], values: [Double] = []
+    for i in 0..<n {
+      for j in 0..<n where j != i { columns.append(Int32(j)); values.append(p[i * n + j]) }
+      offsets.append(columns.count)
+    }
+    let sparse = SparseMatrix(count: n, offsets: offsets, columns: columns, values: values)
+    for dims in [2, 3] {
+      for dof in [1.0, 2.0] {
+        var generator = SplitMix64(seed: 7)
+        let y = (0..<(n * dims)).map { _ in generator.nextGaussian() * 3 }
+        var exact = [Double](repeating: 0, count: n * dims), tree = exact
+        let exactKL = y.withUnsafeBufferPointer { yb in
+          exact.withUnsafeMutableBufferPointer { ExactGradient(p: p, n: n, dims: dims, dof: dof, threads: 2).compute(yb, exaggeration: 1, withError: true, into: $0) }
+        }!
+        let treeKL = y.withUnsafeBufferPointer { yb in
+          tree.withUnsafeMutableBufferPointer { BarnesHutGradient(p: sparse, dims: dims, dof: dof, theta: 0, threads: 2).compute(yb, exaggeration: 1, withError: true, into: $0) }
+        }!
+        let scale = exact.map(abs).max()!
+        let worst = zip(exact, tree).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(worst / scale, 1e-6, "dims \(dims), dof \(dof): worst relative gradient error \(worst / scale)")
+        XCTAssertEqual(exactKL, treeKL, accuracy: 1e-6 * exactKL)
+      }
+    }
+  }
+
+  func testAffinitiesAreSymmetricNormalisedAndCalibrated() throws {
+    let n = 400
+    let x = try digits50(n)
+    let neighbors = NearestNeighbors(x, rows: n, columns: 50, k: 90, threads: 2)
+    let p = Affinities.sparse(neighbors, count: n, perplexity: 30, threads: 2)
+    XCTAssertEqual(p.values.reduce(0, +), 1, accuracy: 1e-12)
+    var entries: [Int: Double] = [:]
+    for i in 0..<n { for s in p.offsets[i]..<p.offsets[i + 1] { entries[i * n + Int(p.columns[s])] = p.values[s] } }
+    for (key, v) in entries { XCTAssertEqual(entries[(key % n) * n + key / n]!, v, accuracy: 1e-15) }
+    // neighbours by brute force agree with the BLAS blocks, nearest first
+    let all = TSNE.squaredDistances(x, rows: n, columns: 50)
+    for i in [0, 123, 399] {
+      let expected = (0..<n).filter { $0 != i }.sorted { (all[i * n + $0], $0) < (all[i * n + $1], $1) }.prefix(90)
+      XCTAssertEqual(neighbors.indices[(i * 90)..<((i + 1) * 90)].map(Int.init), Array(expected))
+    }
+  }
+
+  func testSameSeedSameEmbeddingForAnyThreadCount() throws {
+    let n = 500
+    let x = try digits50(n)
+    var options = TSNEOptions()
+    options.iterations = 300
+    options.threads = 1
+    let one = try TSNE.embed(x, rows: n, columns: 50, options: options)
+    options.threads = 3
+    let three = try TSNE.embed(x, rows: n, columns: 50, options: options)
+    XCTAssertEqual(one.coordinates, three.coordinates)
+    XCTAssertEqual(one.kl, three.kl)
+  }
+
+  func testBadInputsAreClearErrors() {
+    XCTAssertThrowsError(try TSNE.embed([1, 2], rows: 1, columns: 2, options: TSNEOptions())) { XCTAssertEqual($0 as? TSNEError, .tooFewPoints(1)) }
+    var options = TSNEOptions()
+    options.perplexity = 10
+    XCTAssertThrowsError(try TSNE.embed([Double](repeating: 1, count: 20), rows: 10, columns: 2, options: options)) {
+      XCTAssertTrue(String(describing: $0).contains("--perplexity 10"))
+    }
+    options.perplexity = 2
+    XCTAssertThrowsError(try TSNE.embed([1, 2, .nan, 4, 5, 6, 7, 8, 9, 10], rows: 5, columns: 2, options: options)) {
+      XCTAssertEqual($0 as? TSNEError, .notFinite(row: 1))
+    }
+  }
+
+  /// All images identical: a documented degenerate result, finite coordinates, no hang.
+  func testIdenticalInputsGiveAFiniteDegenerateEmbedding() throws {
+    var options = TSNEOptions()
+    options.perplexity = 5
+    options.iterations = 300
+    for method in GradientMethod.allCases {
+      options.method = method
+      let result = try TSNE.embed([Double](repeating: 0.5, count: 60 * 4), rows: 60, columns: 4, options: options)
+      XCTAssertTrue(result.coordinates.allSatisfy(\.isFinite), "\(method)")
+      XCTAssertTrue(result.kl.isFinite, "\(method)")
+    }
+  }
+}
