@@ -114,7 +114,9 @@ extension PluginEntry where Plugin == any Transform {
 
 /// The plugins known by name. The CLI and the pipeline look plugins up here and nowhere else.
 public enum Registry {
-  public static let metrics: [PluginEntry<any Metric>] = [.init(HistogramMetric.self), .init(EntropyMetric.self)]
+  public static let metrics: [PluginEntry<any Metric>] = [
+    .init(HistogramMetric.self), .init(EntropyMetric.self), .init(TSNEMetric.self),
+  ]
   public static let transforms: [PluginEntry<any Transform>] = [.init(GaussianFilter.self)]
 
   public static func metric(_ name: String, options: [String: String] = [:]) throws -> any Metric {

@@ -31,32 +31,22 @@ struct ExactGradient: GradientComputer {
     var zParts = [Double](repeating: 0, count: n)
     var repulsion = [Double](repeating: 0, count: n * dims)
     let (n, dims, dof) = (self.n, self.dims, self.dof)
-    let exponent = (dof + 1) / 2
+    // coordinates as separate arrays (z = 0 in 2D), for four-wide vector loops
+    var columns = [[Double]](repeating: [Double](repeating: 0, count: n + 3), count: 3)
+    for i in 0..<n { for d in 0..<dims { columns[d][i] = y[i * dims + d] } }
     p.withUnsafeBufferPointer { pb in
-      let pBox = UncheckedBox(pb), yBox = UncheckedBox(y), out = SharedBuffer(gradient.baseAddress!)
+      let pBox = UncheckedBox(pb), out = SharedBuffer(gradient.baseAddress!)
+      let columnBox = UncheckedBox(columns)
       zParts.withUnsafeMutableBufferPointer { zb in
         repulsion.withUnsafeMutableBufferPointer { rb in
           let zs = SharedBuffer(zb.baseAddress!), rs = SharedBuffer(rb.baseAddress!)
           try? parallelFor(n, threads: threads) { i in
-            let y = yBox.value, p = pBox.value
-            var z = 0.0
-            var a = (0.0, 0.0, 0.0), r = (0.0, 0.0, 0.0)
-            let yi0 = y[i * dims], yi1 = y[i * dims + 1], yi2 = dims == 3 ? y[i * dims + 2] : 0
-            let row = i * n
-            for j in 0..<n where j != i {
-              let d0 = yi0 - y[j * dims], d1 = yi1 - y[j * dims + 1], d2 = dims == 3 ? yi2 - y[j * dims + 2] : 0
-              let distance = d0 * d0 + d1 * d1 + d2 * d2
-              let u = 1 / (1 + distance / dof)
-              let w = dof == 1 ? u : pow(u, exponent)
-              z += w
-              let attraction = p[row + j] * u, repel = w * u
-              a.0 += attraction * d0; a.1 += attraction * d1; a.2 += attraction * d2
-              r.0 += repel * d0; r.1 += repel * d1; r.2 += repel * d2
+            let sums = Self.row(i, n: n, dof: dof, p: pBox.value, x: columnBox.value[0], y: columnBox.value[1], z: columnBox.value[2])
+            zs[i] = sums.z
+            for d in 0..<dims {
+              out[i * dims + d] = sums.attraction[d]
+              rs[i * dims + d] = sums.repulsion[d]
             }
-            zs[i] = z
-            out[i * dims] = a.0; out[i * dims + 1] = a.1
-            rs[i * dims] = r.0; rs[i * dims + 1] = r.1
-            if dims == 3 { out[i * dims + 2] = a.2; rs[i * dims + 2] = r.2 }
           }
         }
       }
@@ -66,6 +56,7 @@ struct ExactGradient: GradientComputer {
     for k in 0..<(n * dims) { gradient[k] = c * (exaggeration * gradient[k] - repulsion[k] / z) }
     guard withError else { return nil }
     // KL = Σ p log(p / q), q = w / Z, with q floored at machine epsilon as scikit-learn does
+    let exponent = (dof + 1) / 2
     var kl = 0.0
     for i in 0..<n {
       for j in 0..<n where j != i {
@@ -81,6 +72,48 @@ struct ExactGradient: GradientComputer {
   }
 }
 
+extension ExactGradient {
+  /// Row i's sums over all j, four j at a time in a fixed order (so results do not depend on
+  /// threads): Σ w (minus the self term), Σ p·u·(yᵢ−yⱼ), Σ w·u·(yᵢ−yⱼ).
+  @inline(__always)
+  static func row(_ i: Int, n: Int, dof: Double, p: UnsafeBufferPointer<Double>, x: [Double], y: [Double], z: [Double])
+    -> (z: Double, attraction: SIMD4<Double>, repulsion: SIMD4<Double>)
+  {
+    let xi = SIMD4<Double>(repeating: x[i]), yi = SIMD4<Double>(repeating: y[i]), zi = SIMD4<Double>(repeating: z[i])
+    var zSum = SIMD4<Double>.zero
+    var ax = SIMD4<Double>.zero, ay = SIMD4<Double>.zero, az = SIMD4<Double>.zero
+    var rx = SIMD4<Double>.zero, ry = SIMD4<Double>.zero, rz = SIMD4<Double>.zero
+    let one = SIMD4<Double>(repeating: 1), inverseDof = SIMD4<Double>(repeating: 1 / dof)
+    let exponent = (dof + 1) / 2
+    let row = p.baseAddress! + i * n
+    x.withUnsafeBufferPointer { xb in
+      y.withUnsafeBufferPointer { yb in
+        z.withUnsafeBufferPointer { zb in
+          var j = 0
+          while j < n {
+            let valid = n - j  // the padded tail reads zeros from x/y/z and is masked below
+            let dx = xi - SIMD4<Double>(xb[j], xb[j + 1], xb[j + 2], xb[j + 3])
+            let dy = yi - SIMD4<Double>(yb[j], yb[j + 1], yb[j + 2], yb[j + 3])
+            let dz = zi - SIMD4<Double>(zb[j], zb[j + 1], zb[j + 2], zb[j + 3])
+            let pj = SIMD4<Double>(row[j], valid > 1 ? row[j + 1] : 0, valid > 2 ? row[j + 2] : 0, valid > 3 ? row[j + 3] : 0)
+            var u = one / (one + (dx * dx + dy * dy + dz * dz) * inverseDof)
+            if valid < 4 { for lane in valid..<4 { u[lane] = 0 } }
+            var w = u
+            if dof != 1 { for lane in 0..<4 { w[lane] = pow(u[lane], exponent) } }
+            zSum += w
+            let attraction = pj * u, repel = w * u
+            ax += attraction * dx; ay += attraction * dy; az += attraction * dz
+            rx += repel * dx; ry += repel * dy; rz += repel * dz
+            j += 4
+          }
+        }
+      }
+    }
+    // the self term (d = 0) added w = 1 and no force
+    return (zSum.sum() - 1, SIMD4(ax.sum(), ay.sum(), az.sum(), 0), SIMD4(rx.sum(), ry.sum(), rz.sum(), 0))
+  }
+}
+
 /// Barnes-Hut gradient: exact attraction over the sparse kNN P, repulsion summed over the cells
 /// of a quadtree/octree that satisfy width / distance < θ.
 struct BarnesHutGradient: GradientComputer {
@@ -93,7 +126,7 @@ struct BarnesHutGradient: GradientComputer {
   func compute(
     _ y: UnsafeBufferPointer<Double>, exaggeration: Double, withError: Bool, into gradient: UnsafeMutableBufferPointer<Double>
   ) -> Double? {
-    let n = p.count, dims = self.dims, dof = self.dof, theta = self.theta
+    let n = p.count, dims = self.dims, dof = self.dof, thetaSquared = self.theta * self.theta
     let tree = SpaceTree(y, count: n, dims: dims)
     var zParts = [Double](repeating: 0, count: n)
     var repulsion = [Double](repeating: 0, count: n * dims)
@@ -109,11 +142,12 @@ struct BarnesHutGradient: GradientComputer {
           stack.reserveCapacity(64)
           let y = yBox.value
           for i in chunk(worker, of: workers, count: n) {
-            var force = (0.0, 0.0, 0.0), z = 0.0
-            tree.repulsion(of: i, y, theta: theta, dof: dof, force: &force, z: &z, stack: &stack)
+            var force = SIMD4<Double>.zero, z = 0.0
+            let point = SIMD4<Double>(y[i * dims], y[i * dims + 1], dims == 3 ? y[i * dims + 2] : 0, 0)
+            tree.repulsion(of: point, thetaSquared: thetaSquared, dof: dof, force: &force, z: &z, stack: &stack)
             zs[i] = z
-            rs[i * dims] = force.0; rs[i * dims + 1] = force.1
-            if dims == 3 { rs[i * dims + 2] = force.2 }
+            rs[i * dims] = force.x; rs[i * dims + 1] = force.y
+            if dims == 3 { rs[i * dims + 2] = force.z }
             var a = (0.0, 0.0, 0.0)
             for slot in p.offsets[i]..<p.offsets[i + 1] {
               let j = Int(p.columns[slot])

@@ -11,6 +11,6 @@ struct GanEval: ParsableCommand {
       Every command writes tidy CSV, summary.json and, with --svg, SVG figures to --out.
       """,
     version: toolVersion,
-    subcommands: [Histogram.self, Entropy.self, Filter.self, Import.self, Export.self, Plugins.self]
+    subcommands: [Histogram.self, Entropy.self, Tsne.self, Filter.self, Import.self, Export.self, Plugins.self]
   )
 }

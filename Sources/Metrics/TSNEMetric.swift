@@ -1,0 +1,193 @@
+import Foundation
+import ImageIO
+import Plot
+import TSNE
+
+/// `tsne`: embeds all sets jointly with t-SNE (exact or Barnes-Hut, 2D or 3D).
+public struct TSNEMetric: Metric {
+  public static let name = "tsne"
+  public static let summary = "joint t-SNE embedding of all sets (exact or Barnes-Hut, 2D/3D) with KL, trustworthiness and real/generated mixing"
+
+  public enum MethodChoice: String, CaseIterable, Sendable { case exact, barnesHut = "barnes-hut", auto }
+
+  /// Up to this many images, `auto` picks the exact method (measured crossover, see BENCHMARKS.md).
+  public static let exactUpTo = 1000
+  /// The exact method keeps two N×N Float64 matrices; refuse above this many bytes.
+  public static let exactMemoryLimit = 6_000_000_000.0
+
+  public var options = TSNEOptions()
+  public var methodChoice = MethodChoice.auto
+  public var pcaComponents = 50
+  public var classFilter: String?
+  public var maxPerSet: Int?
+
+  public init(options: PluginOptions) throws {
+    try options.rejectUnknown(["dims", "method", "perplexity", "theta", "iterations", "pca", "class", "max-per-set", "dof", "learning-rate"])
+    self.options.dims = try options.int("dims", default: 2, in: 2...3)
+    methodChoice = try options.choice("method", default: MethodChoice.auto)
+    self.options.perplexity = try options.double("perplexity", default: 30, where: { $0 >= 1 }, expected: "a number ≥ 1")
+    self.options.theta = try options.double("theta", default: 0.5, where: { $0 >= 0 && $0 <= 2 }, expected: "a number from 0 to 2")
+    self.options.iterations = try options.int("iterations", default: 1000, in: 1...100_000)
+    self.options.degreesOfFreedom = try options.double("dof", default: 1, where: { $0 > 0 && $0 <= 100 }, expected: "a positive number")
+    if options.values["learning-rate"].map({ $0 != "auto" }) ?? false {
+      self.options.learningRate = try options.double("learning-rate", default: 200, where: { $0 > 0 }, expected: "a positive number or auto")
+    }
+    pcaComponents = try options.int("pca", default: 50, in: 0...100_000)
+    classFilter = options.values["class"]
+    if options.values["max-per-set"] != nil { maxPerSet = try options.int("max-per-set", default: 0, in: 2...10_000_000) }
+  }
+
+  public var parameters: [(String, JSON)] {
+    [
+      ("dims", .int(options.dims)), ("method", .string(methodChoice.rawValue)), ("perplexity", .number(options.perplexity)),
+      ("theta", .number(options.theta)), ("iterations", .int(options.iterations)), ("pca", .int(pcaComponents)),
+      ("dof", .number(options.degreesOfFreedom)), ("early_exaggeration", .number(options.earlyExaggeration)),
+      ("exaggeration_iterations", .int(options.exaggerationIterations)),
+      ("learning_rate", options.learningRate.map { .number($0) } ?? .string("auto")),
+      ("class", classFilter.map { .string($0) } ?? .null), ("max_per_set", maxPerSet.map { .int($0) } ?? .null),
+    ]
+  }
+
+  public func evaluate(_ sets: [ImageSet], context: EvaluationContext) throws -> Report {
+    // 1. the images to embed: optional class filter and seeded per-set subsample
+    var chosen: [[Int]] = []
+    for set in sets {
+      var indices = Array(0..<set.count)
+      if let classFilter {
+        guard set.labels.contains(where: { $0 != nil }) else {
+          throw EvalError.badParameter(name: "--class", reason: "set \(set.name) (\(set.source)) has no labels; label it or drop --class")
+        }
+        indices = indices.filter { set.labels[$0] == classFilter }
+        guard !indices.isEmpty else {
+          throw EvalError.badParameter(name: "--class", reason: "set \(set.name) has no images of class \(classFilter); classes: \(set.classes.joined(separator: ", "))")
+        }
+      }
+      if let maxPerSet, indices.count > maxPerSet {
+        var generator = SplitMix64(seed: context.seed ^ 0x5EED)
+        indices.shuffle(using: &generator)
+        indices = Array(indices.prefix(maxPerSet)).sorted()
+      }
+      chosen.append(indices)
+    }
+    let n = chosen.reduce(0) { $0 + $1.count }
+    let d = sets[0].pixelsPerImage
+    var data = [Double]()
+    data.reserveCapacity(n * d)
+    var groups: [Int] = [], rows: [(set: Int, index: Int)] = []
+    for (s, set) in sets.enumerated() {
+      for i in chosen[s] {
+        let image = set.image(i)
+        if let bad = image.firstIndex(where: { !$0.isFinite }) {
+          throw EvalError.badFile(path: set.source + "/" + set.files[i], reason: "pixel \(bad - image.startIndex) is not a finite number")
+        }
+        data.append(contentsOf: image.lazy.map(Double.init))
+        groups.append(s)
+        rows.append((s, i))
+      }
+    }
+    // 2. method and memory
+    var options = self.options
+    options.seed = context.seed
+    options.threads = context.threads
+    switch methodChoice {
+    case .exact: options.method = .exact
+    case .barnesHut: options.method = .barnesHut
+    case .auto: options.method = n <= Self.exactUpTo ? .exact : .barnesHut
+    }
+    if options.method == .exact && 2 * Double(n) * Double(n) * 8 > Self.exactMemoryLimit {
+      throw EvalError.badParameter(
+        name: "--method", reason: "exact t-SNE of \(n) images needs \(String(format: "%.1f", 16 * Double(n) * Double(n) / 1e9)) GB for its N×N matrices; use --method barnes-hut (or auto), or --max-per-set")
+    }
+    guard options.perplexity < Double(n) else {
+      throw EvalError.badParameter(name: "--perplexity", reason: "\(options.perplexity) must be less than the number of images (\(n)); try \(max(1, (n - 1) / 3))")
+    }
+    // 3. PCA first when the images have more dimensions than asked for
+    let clock = Date()
+    var columns = d
+    if pcaComponents > 0 && d > pcaComponents && n > 1 {
+      data = PCA(data, rows: n, columns: d, components: min(pcaComponents, n)).projected
+      columns = min(pcaComponents, n)
+    }
+    let pcaSeconds = Date().timeIntervalSince(clock)
+    // 4. embed, with progress
+    let progress = context.progress("t-SNE \(options.method.rawValue) \(options.dims)D, \(n) images", total: options.iterations)
+    var lastReported = 0
+    let embedding: Embedding
+    do {
+      embedding = try TSNE.embed(data, rows: n, columns: columns, options: options) { step in
+        progress.advance(by: step.iteration - lastReported)
+        lastReported = step.iteration
+        return true
+      }
+    } catch let error as TSNEError {
+      throw EvalError.badParameter(name: "tsne", reason: error.description)
+    }
+    progress.finish()
+    return makeReport(sets: sets, rows: rows, groups: groups, input: data, columns: columns, embedding: embedding, pcaSeconds: pcaSeconds, context: context)
+  }
+
+  private func makeReport(
+    sets: [ImageSet], rows: [(set: Int, index: Int)], groups: [Int], input: [Double], columns: Int, embedding: Embedding,
+    pcaSeconds: Double, context: EvaluationContext
+  ) -> Report {
+    let dims = embedding.dims, y = embedding.coordinates, n = rows.count
+    var report = Report(metric: Self.name)
+    var table = Table(name: "tsne", columns: ["set", "file", "label", "x", "y"] + (dims == 3 ? ["z"] : []))
+    for (r, row) in rows.enumerated() {
+      let set = sets[row.set]
+      table.rows.append([set.name, set.files[row.index], set.labels[row.index] ?? ""] + (0..<dims).map { csvNumber(y[r * dims + $0]) })
+    }
+    report.tables.append(table)
+
+    // trustworthiness on at most 5,000 points (a seeded subsample)
+    var sample = Array(0..<n)
+    if n > 5000 {
+      var generator = SplitMix64(seed: context.seed ^ 0x7157)
+      sample.shuffle(using: &generator)
+      sample = Array(sample.prefix(5000)).sorted()
+    }
+    var trust: Double? = nil
+    if sample.count > 22 {
+      let xs = sample.flatMap { input[($0 * columns)..<(($0 + 1) * columns)] }
+      let ys = sample.flatMap { y[($0 * dims)..<(($0 + 1) * dims)] }
+      trust = EmbeddingQuality.trustworthiness(input: xs, columns: columns, embedding: ys, dims: dims, rows: sample.count, k: 10, threads: context.threads)
+    }
+    report.scalars.append(("kl_divergence", .number(embedding.kl)))
+    report.scalars.append(("kl_kind", .string(embedding.method == .exact ? "exact" : "Barnes-Hut estimate")))
+    report.scalars.append(("method", .string(embedding.method.rawValue)))
+    report.scalars.append(("n", .int(n)))
+    report.scalars.append(("iterations_run", .int(embedding.iterations)))
+    report.scalars.append(("learning_rate", .number(embedding.learningRate)))
+    report.scalars.append(("trustworthiness_k10", trust.map { .number($0) } ?? .null))
+    report.scalars.append(("trustworthiness_points", .int(sample.count)))
+    report.lines.append("t-SNE \(embedding.method.rawValue) \(dims)D of \(n) images (\(sets.indices.map { s in "\(sets[s].name) \(groups.filter { $0 == s }.count)" }.joined(separator: ", "))): KL \(format4(embedding.kl)) after \(embedding.iterations) iterations")
+    if let trust { report.lines.append("trustworthiness (k=10, \(sample.count) points): \(format4(trust))") }
+
+    // mixing: for each later set, the share of real (first set) points among each point's 10 nearest
+    var mixing: [(String, JSON)] = []
+    let realCount = groups.filter { $0 == 0 }.count
+    for s in 1..<max(sets.count, 1) {
+      var queries = (0..<n).filter { groups[$0] == s }
+      if queries.count > 5000 {
+        var generator = SplitMix64(seed: context.seed ^ UInt64(s))
+        queries.shuffle(using: &generator)
+        queries = Array(queries.prefix(5000)).sorted()
+      }
+      guard !queries.isEmpty, n > 11 else { continue }
+      let observed = EmbeddingQuality.neighbourFraction(embedding: y, dims: dims, groups: groups, queries: queries, reference: 0, k: 10, threads: context.threads)
+      let expected = Double(realCount) / Double(n - 1)
+      mixing.append((sets[s].name, .object([
+        ("real_fraction_of_10nn", .number(observed)), ("expected_if_fully_mixed", .number(expected)),
+        ("mixing_ratio", .number(expected > 0 ? observed / expected : .nan)), ("points", .int(queries.count)),
+      ])))
+      report.lines.append("\(sets[s].name): \(format4(observed)) of each point's 10 nearest neighbours are \(sets[0].name) (full mixing: \(format4(expected)))")
+    }
+    if !mixing.isEmpty { report.scalars.append(("mixing", .object(mixing))) }
+    report.scalars.append(("seconds", .object([("pca", .number(pcaSeconds))] + embedding.seconds.map { ($0.0, .number($0.1)) })))
+
+    if context.makeFigures {
+      report.figures += TSNEFigures.make(sets: sets, rows: rows, embedding: embedding, classFilter: classFilter)
+    }
+    return report
+  }
+}
