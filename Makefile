@@ -26,11 +26,16 @@ demo: build
 plots: demo
 	cp $(OUT)/entropy/entropy.svg plots/entropy.svg
 	cp $(OUT)/histogram/histogram.svg plots/histogram.svg
+	cp $(OUT)/tsne/tsne_by_set.svg plots/tsne_by_set.svg
+	cp $(OUT)/tsne/tsne_by_class.svg plots/tsne_by_class.svg
+	cp $(OUT)/tsne3d/tsne3d_by_class.svg plots/tsne3d_by_class.svg
+	cp $(OUT)/tsne-class5/tsne_by_set.svg plots/tsne_class5.svg
 
 # Side-by-side benchmark against the Python reference stack; writes BENCHMARKS.md.
 bench: build
+	$(SWIFT) build -c release --product tsne-bench
 	scripts/setup.sh --python
-	bench/run.sh $(BIN)
+	bench/run.sh all
 
 # Re-makes the golden files in fixtures/ with numpy, scipy, scikit-image and Pillow.
 goldens: setup

@@ -27,6 +27,7 @@ let modules: [Target] = [
   .target(name: "TSNE", dependencies: ["CBLAS", "Workers"]),
   .target(name: "Metrics", dependencies: ["ImageIO", "Plot", "Workers", "CGSL", "TSNE"]),
   .target(name: "GANEval", dependencies: ["Metrics", "ImageIO", "Plot", "Workers", "CBLAS"]),
+  .executableTarget(name: "tsne-bench", dependencies: ["TSNE", "ImageIO"]),
   .executableTarget(
     name: "gan-eval",
     dependencies: [

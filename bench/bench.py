@@ -71,15 +71,14 @@ def main():
 
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     lines = [
-        "# Benchmarks",
+        "## Pixel metrics and the Gaussian filter",
         "",
-        "Made by `make bench` (bench/bench.py); every figure below comes from one run on this machine.",
         f"Machine: {cpu}, {os.cpu_count()} cores. gan-eval {subprocess.run([BIN, '--version'], capture_output=True, text=True).stdout.strip()} "
         f"(release build, `--threads 2`); peer: Python {platform.python_version()} with "
         + ", ".join(f"{m} {v}" for m, v in peer_versions().items()) + " (one process, as the notebooks run it).",
         "The machine is shared and noisy: read ratios, not absolute times. gan-eval: median of 3 runs; peer: 1 run.",
         "",
-        "## Pixel metrics and the Gaussian filter: 60,000 Fashion-MNIST training images (28×28 PNG)",
+        "60,000 Fashion-MNIST training images (28×28 PNG):",
         "",
         "| task | N | gan-eval (s) | Python peer (s) | speed-up (peer / gan-eval) | gan-eval images/s | peak RSS gan-eval / peer (MiB) |",
         "|---|---|---|---|---|---|---|",
@@ -95,14 +94,13 @@ def main():
         "`Image.open(f).convert('L')`, `skimage.measure.shannon_entropy(img, base=2)`, `np.histogram(img/255.0, 256, (0,1))`, "
         "`scipy.ndimage.gaussian_filter(img.astype(float64), 1.0)` then `Image.save`.",
         "",
-        "## Memory: all 70,000 Fashion-MNIST images (train + test) as one set",
-        "",
-        f"`gan-eval entropy` over the 70,000 PNGs: {mem_s:.2f} s, peak RSS **{mem_mb:.0f} MiB** (target: under 1 GB).",
+        f"Memory, all 70,000 Fashion-MNIST images (train + test) as one set: `gan-eval entropy` over the 70,000 PNGs: {mem_s:.2f} s, peak RSS **{mem_mb:.0f} MiB** (target: under 1 GB).",
         "",
         f"Writing the 60,000 training images as PNGs (`gan-eval import` of the IDX file): {import_s:.2f} s, peak RSS {import_mb:.0f} MiB.",
         "",
     ]
-    with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
+    os.makedirs(os.path.join(ROOT, "bench/results"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench/results/pixel.md"), "w") as f:
         f.write("\n".join(lines))
     print("\n".join(lines))
 

@@ -9,4 +9,7 @@ mkdir -p "$out"
 "$bin" filter "$out/real" --sigma 1 --out "$out/degraded" --overwrite
 "$bin" entropy "$out/real" "$out/degraded" --svg --out "$out/entropy"
 "$bin" histogram "$out/real" "$out/degraded" --svg --out "$out/histogram"
-echo "demo: outputs in $out (entropy/, histogram/, real/, degraded/)"
+"$bin" tsne "$out/real" "$out/degraded" --max-per-set 1000 --svg --out "$out/tsne"
+"$bin" tsne "$out/real" "$out/degraded" --max-per-set 1000 --dims 3 --svg --out "$out/tsne3d"
+"$bin" tsne "$out/real" "$out/degraded" --class 5 --svg --out "$out/tsne-class5"
+echo "demo: outputs in $out (entropy/, histogram/, tsne/, tsne3d/, tsne-class5/, real/, degraded/)"

@@ -38,10 +38,10 @@ for f in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-
 done
 
 if [ "${1:-}" = "--python" ]; then
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import numpy, scipy, skimage, PIL, png' 2>/dev/null; then
-    echo "setup: creating .venv with numpy, scipy, scikit-image, Pillow, pypng" >&2
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import numpy, scipy, skimage, PIL, png, sklearn, openTSNE' 2>/dev/null; then
+    echo "setup: creating .venv with numpy, scipy, scikit-image, Pillow, pypng, scikit-learn, openTSNE" >&2
     python3 -m venv .venv
-    .venv/bin/pip install --quiet numpy scipy scikit-image Pillow pypng
+    .venv/bin/pip install --quiet numpy scipy scikit-image Pillow pypng scikit-learn openTSNE
   fi
 fi
 echo "setup: ready (data in ./data)" >&2

@@ -55,20 +55,30 @@ struct ExactGradient: GradientComputer {
     let c = 2 * (dof + 1) / dof
     for k in 0..<(n * dims) { gradient[k] = c * (exaggeration * gradient[k] - repulsion[k] / z) }
     guard withError else { return nil }
-    // KL = Σ p log(p / q), q = w / Z, with q floored at machine epsilon as scikit-learn does
+    // KL = Σ p log(p / q), q = w / Z, with q floored at machine epsilon as scikit-learn does;
+    // rows in parallel, summed in row order
     let exponent = (dof + 1) / 2
-    var kl = 0.0
-    for i in 0..<n {
-      for j in 0..<n where j != i {
-        var distance = 0.0
-        for d in 0..<dims { let delta = y[i * dims + d] - y[j * dims + d]; distance += delta * delta }
-        let u = 1 / (1 + distance / dof)
-        let q = max((dof == 1 ? u : pow(u, exponent)) / z, Double.ulpOfOne)
-        let pij = p[i * n + j]
-        kl += pij * log(max(pij, Double.ulpOfOne) / q)
+    var rowKL = [Double](repeating: 0, count: n)
+    rowKL.withUnsafeMutableBufferPointer { kb in
+      let out = SharedBuffer(kb.baseAddress!)
+      p.withUnsafeBufferPointer { pb in
+        let pBox = UncheckedBox(pb), yBox = UncheckedBox(y)
+        try? parallelFor(n, threads: threads) { i in
+          let p = pBox.value, y = yBox.value
+          var sum = 0.0
+          for j in 0..<n where j != i {
+            var distance = 0.0
+            for d in 0..<dims { let delta = y[i * dims + d] - y[j * dims + d]; distance += delta * delta }
+            let u = 1 / (1 + distance / dof)
+            let q = max((dof == 1 ? u : pow(u, exponent)) / z, Double.ulpOfOne)
+            let pij = p[i * n + j]
+            sum += pij * log(max(pij, Double.ulpOfOne) / q)
+          }
+          out[i] = sum
+        }
       }
     }
-    return kl
+    return rowKL.reduce(0, +)
   }
 }
 
@@ -138,13 +148,14 @@ struct BarnesHutGradient: GradientComputer {
         let zs = SharedBuffer(zb.baseAddress!), rs = SharedBuffer(rb.baseAddress!)
         let workers = max(1, min(threads, n))
         try? parallelFor(workers, threads: workers) { worker in
-          var stack: [Int32] = []
-          stack.reserveCapacity(64)
+          let stack = UnsafeMutablePointer<Int32>.allocate(capacity: tree.stackCapacity)
+          defer { stack.deallocate() }
           let y = yBox.value
-          for i in chunk(worker, of: workers, count: n) {
+          for slot in chunk(worker, of: workers, count: n) {
+            let i = Int(tree.order[slot])
             var force = SIMD4<Double>.zero, z = 0.0
             let point = SIMD4<Double>(y[i * dims], y[i * dims + 1], dims == 3 ? y[i * dims + 2] : 0, 0)
-            tree.repulsion(of: point, thetaSquared: thetaSquared, dof: dof, force: &force, z: &z, stack: &stack)
+            tree.repulsion(of: point, thetaSquared: thetaSquared, dof: dof, force: &force, z: &z, stack: stack)
             zs[i] = z
             rs[i * dims] = force.x; rs[i * dims + 1] = force.y
             if dims == 3 { rs[i * dims + 2] = force.z }

@@ -14,6 +14,9 @@ struct SpaceTree {
 
   let dims: Int
   private(set) var nodes: [Node] = []
+  /// Point indices in tree (space-filling) order: neighbours in space sit together, so walking
+  /// points in this order keeps the same cells in cache.
+  private(set) var order: [Int32] = []
 
   init(_ y: UnsafeBufferPointer<Double>, count n: Int, dims: Int) {
     self.dims = dims
@@ -30,14 +33,19 @@ struct SpaceTree {
     half = max(half * (1 + 1e-9), 1e-12)
     nodes.reserveCapacity(2 * n + 16)
     nodes.append(Node(centerOfMass: .zero, count: 0, widthSquared: 4 * half * half, firstChild: -1))
+    var order = Array(0..<Int32(n))
     points.withUnsafeMutableBufferPointer { buffer in
-      fill(0, buffer, 0..<n, center: center, half: half, depth: 0)
+      order.withUnsafeMutableBufferPointer { indices in
+        fill(0, buffer, indices, 0..<n, center: center, half: half, depth: 0)
+      }
     }
+    self.order = order
   }
 
   /// Fills node `node` for points[range] in the cell (center, half), recursing into children.
   private mutating func fill(
-    _ node: Int, _ points: UnsafeMutableBufferPointer<SIMD4<Double>>, _ range: Range<Int>, center: SIMD4<Double>, half: Double, depth: Int
+    _ node: Int, _ points: UnsafeMutableBufferPointer<SIMD4<Double>>, _ indices: UnsafeMutableBufferPointer<Int32>,
+    _ range: Range<Int>, center: SIMD4<Double>, half: Double, depth: Int
   ) {
     var sum = SIMD4<Double>.zero
     for slot in range { sum += points[slot] }
@@ -49,7 +57,7 @@ struct SpaceTree {
     for axis in 0..<dims {
       var next: [Range<Int>] = []
       for part in parts {
-        let split = partition(points, part, axis: axis, at: center[axis])
+        let split = partition(points, indices, part, axis: axis, at: center[axis])
         next.append(part.lowerBound..<split)
         next.append(split..<part.upperBound)
       }
@@ -66,15 +74,19 @@ struct SpaceTree {
       for axis in 0..<dims where (c >> axis) & 1 == 1 { partIndex |= 1 << (dims - 1 - axis) }
       var childCenter = center
       for axis in 0..<dims { childCenter[axis] += (c >> axis) & 1 == 1 ? half / 2 : -half / 2 }
-      fill(first + c, points, parts[partIndex], center: childCenter, half: half / 2, depth: depth + 1)
+      fill(first + c, points, indices, parts[partIndex], center: childCenter, half: half / 2, depth: depth + 1)
     }
   }
 
   /// Moves points with coordinate < value before the others; returns the boundary.
-  private func partition(_ points: UnsafeMutableBufferPointer<SIMD4<Double>>, _ range: Range<Int>, axis: Int, at value: Double) -> Int {
+  private func partition(
+    _ points: UnsafeMutableBufferPointer<SIMD4<Double>>, _ indices: UnsafeMutableBufferPointer<Int32>, _ range: Range<Int>, axis: Int,
+    at value: Double
+  ) -> Int {
     var boundary = range.lowerBound
     for slot in range where points[slot][axis] < value {
       points.swapAt(slot, boundary)
+      indices.swapAt(slot, boundary)
       boundary += 1
     }
     return boundary
@@ -88,34 +100,50 @@ struct SpaceTree {
 
   /// Σ over cells accepted by the θ criterion (width/distance < θ) for point p: adds w·count to z
   /// and count·w·u·(p − centre) to force, where u = (1 + d²/α)⁻¹ and w = u^((α+1)/2).
-  /// The point's own leaf (distance 0) adds count − 1 to z and no force.
+  /// The point's own leaf (distance 0) adds count − 1 to z and no force. `stack` must hold at
+  /// least 48·2^dims + 1 entries (the depth bound times the fan-out).
   @inline(__always)
-  func repulsion(of p: SIMD4<Double>, thetaSquared: Double, dof: Double, force: inout SIMD4<Double>, z: inout Double, stack: inout [Int32]) {
-    stack.removeAll(keepingCapacity: true)
-    stack.append(0)
+  func repulsion(
+    of p: SIMD4<Double>, thetaSquared: Double, dof: Double, force: inout SIMD4<Double>, z: inout Double,
+    stack: UnsafeMutablePointer<Int32>
+  ) {
     let exponent = (dof + 1) / 2
     let childCount = Int32(1 << dims)
+    var zSum = 0.0
+    var forceSum = SIMD4<Double>.zero
     nodes.withUnsafeBufferPointer { nodes in
-      while let top = stack.popLast() {
-        let node = nodes[Int(top)]
-        if node.count == 0 { continue }
+      let base = nodes.baseAddress!
+      var top = 1
+      stack[0] = 0
+      while top > 0 {
+        top -= 1
+        let node = base[Int(stack[top])]
         let delta = p - node.centerOfMass
         let d2 = (delta * delta).sum()
         if node.firstChild < 0 || node.widthSquared < thetaSquared * d2 {
           if d2 == 0 {
-            z += node.count - 1
+            zSum += node.count - 1
             continue
           }
           let u = 1 / (1 + d2 / dof)
           let w = dof == 1 ? u : pow(u, exponent)
-          z += node.count * w
-          force += (node.count * w * u) * delta
+          zSum += node.count * w
+          forceSum += (node.count * w * u) * delta
         } else {
-          for c in 0..<childCount { stack.append(node.firstChild + c) }
+          let first = node.firstChild
+          for c in 0..<childCount where base[Int(first + c)].count > 0 {
+            stack[top] = first + c
+            top += 1
+          }
         }
       }
     }
+    z += zSum
+    force += forceSum
   }
+
+  /// The stack size `repulsion` needs.
+  var stackCapacity: Int { 48 * (1 << dims) + 8 }
 
   var nodeCount: Int { nodes.count }
 }

@@ -16,7 +16,7 @@ extension GanEval {
     @Option(help: "Embedding dimensions: 2 or 3.")
     var dims: Int = 2
 
-    @Option(help: "exact, barnes-hut, or auto (exact up to 1000 images).")
+    @Option(help: "exact, barnes-hut, or auto (exact up to 700 images).")
     var method: String = "auto"
 
     @Option(help: "Perplexity (effective number of neighbours).")

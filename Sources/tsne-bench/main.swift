@@ -1,0 +1,34 @@
+// Runs the TSNE engine on a float matrix from a .npy file, for the side-by-side benchmark
+// (bench/tsne_bench.py), so gan-eval and its peers embed exactly the same PCA-50 input.
+// Usage: tsne-bench X.npy DIMS exact|barnes-hut ITERATIONS THREADS [TRUST_POINTS]
+// Prints one JSON line: seconds (affinities + optimisation), kl, iterations, trustworthiness.
+import Foundation
+import ImageIO
+import TSNE
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 6, let dims = Int(arguments[2]), let method = GradientMethod(rawValue: arguments[3]),
+  let iterations = Int(arguments[4]), let threads = Int(arguments[5])
+else {
+  FileHandle.standardError.write(Data("usage: tsne-bench X.npy DIMS exact|barnes-hut ITERATIONS THREADS [TRUST_POINTS]\n".utf8))
+  exit(2)
+}
+let array = try NPY.read(arguments[1])
+let (n, d) = (array.shape[0], array.shape[1])
+var options = TSNEOptions()
+options.dims = dims
+options.method = method
+options.iterations = iterations
+options.threads = threads
+options.iterationsWithoutProgress = Int.max  // run every iteration, as the peers are asked to
+let start = Date()
+let result = try TSNE.embed(array.values, rows: n, columns: d, options: options)
+let seconds = Date().timeIntervalSince(start)
+var trust = "null"
+if arguments.count > 6, let points = Int(arguments[6]), points > 0 {
+  let m = min(points, n)
+  trust = String(EmbeddingQuality.trustworthiness(
+    input: Array(array.values[0..<(m * d)]), columns: d, embedding: Array(result.coordinates[0..<(m * dims)]), dims: dims, rows: m, k: 10,
+    threads: threads))
+}
+print("{\"seconds\": \(seconds), \"kl\": \(result.kl), \"iterations\": \(result.iterations), \"trustworthiness\": \(trust)}")
