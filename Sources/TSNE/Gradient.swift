@@ -89,35 +89,56 @@ extension ExactGradient {
   static func row(_ i: Int, n: Int, dof: Double, p: UnsafeBufferPointer<Double>, x: [Double], y: [Double], z: [Double])
     -> (z: Double, attraction: SIMD4<Double>, repulsion: SIMD4<Double>)
   {
+    x.withUnsafeBufferPointer { xb in
+      y.withUnsafeBufferPointer { yb in
+        z.withUnsafeBufferPointer { zb in
+          let row = p.baseAddress! + i * n
+          if dof == 1 {
+            return rowSums(i, n: n, row: row, x: xb.baseAddress!, y: yb.baseAddress!, z: zb.baseAddress!) { u in u }
+          }
+          let exponent = (dof + 1) / 2, inverseDof = 1 / dof
+          return rowSums(i, n: n, row: row, x: xb.baseAddress!, y: yb.baseAddress!, z: zb.baseAddress!, inverseDof: inverseDof) { u in
+            SIMD4(pow(u[0], exponent), pow(u[1], exponent), pow(u[2], exponent), pow(u[3], exponent))
+          }
+        }
+      }
+    }
+  }
+
+  /// The vector loop: `weight` maps u = (1 + d²/α)⁻¹ to w. Lanes past n are masked out.
+  @inline(__always)
+  private static func rowSums(
+    _ i: Int, n: Int, row: UnsafePointer<Double>, x: UnsafePointer<Double>, y: UnsafePointer<Double>, z: UnsafePointer<Double>,
+    inverseDof: Double = 1, weight: (SIMD4<Double>) -> SIMD4<Double>
+  ) -> (z: Double, attraction: SIMD4<Double>, repulsion: SIMD4<Double>) {
     let xi = SIMD4<Double>(repeating: x[i]), yi = SIMD4<Double>(repeating: y[i]), zi = SIMD4<Double>(repeating: z[i])
     var zSum = SIMD4<Double>.zero
     var ax = SIMD4<Double>.zero, ay = SIMD4<Double>.zero, az = SIMD4<Double>.zero
     var rx = SIMD4<Double>.zero, ry = SIMD4<Double>.zero, rz = SIMD4<Double>.zero
-    let one = SIMD4<Double>(repeating: 1), inverseDof = SIMD4<Double>(repeating: 1 / dof)
-    let exponent = (dof + 1) / 2
-    let row = p.baseAddress! + i * n
-    x.withUnsafeBufferPointer { xb in
-      y.withUnsafeBufferPointer { yb in
-        z.withUnsafeBufferPointer { zb in
-          var j = 0
-          while j < n {
-            let valid = n - j  // the padded tail reads zeros from x/y/z and is masked below
-            let dx = xi - SIMD4<Double>(xb[j], xb[j + 1], xb[j + 2], xb[j + 3])
-            let dy = yi - SIMD4<Double>(yb[j], yb[j + 1], yb[j + 2], yb[j + 3])
-            let dz = zi - SIMD4<Double>(zb[j], zb[j + 1], zb[j + 2], zb[j + 3])
-            let pj = SIMD4<Double>(row[j], valid > 1 ? row[j + 1] : 0, valid > 2 ? row[j + 2] : 0, valid > 3 ? row[j + 3] : 0)
-            var u = one / (one + (dx * dx + dy * dy + dz * dz) * inverseDof)
-            if valid < 4 { for lane in valid..<4 { u[lane] = 0 } }
-            var w = u
-            if dof != 1 { for lane in 0..<4 { w[lane] = pow(u[lane], exponent) } }
-            zSum += w
-            let attraction = pj * u, repel = w * u
-            ax += attraction * dx; ay += attraction * dy; az += attraction * dz
-            rx += repel * dx; ry += repel * dy; rz += repel * dz
-            j += 4
-          }
-        }
+    let one = SIMD4<Double>(repeating: 1), scale = SIMD4<Double>(repeating: inverseDof)
+    @inline(__always) func accumulate(_ dx: SIMD4<Double>, _ dy: SIMD4<Double>, _ dz: SIMD4<Double>, _ pj: SIMD4<Double>, _ u: SIMD4<Double>) {
+      let w = weight(u)
+      zSum += w
+      let attraction = pj * u, repel = w * u
+      ax += attraction * dx; ay += attraction * dy; az += attraction * dz
+      rx += repel * dx; ry += repel * dy; rz += repel * dz
+    }
+    var j = 0
+    while j + 4 <= n {
+      let dx = xi - UnsafeRawPointer(x + j).loadUnaligned(as: SIMD4<Double>.self)
+      let dy = yi - UnsafeRawPointer(y + j).loadUnaligned(as: SIMD4<Double>.self)
+      let dz = zi - UnsafeRawPointer(z + j).loadUnaligned(as: SIMD4<Double>.self)
+      let pj = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD4<Double>.self)
+      accumulate(dx, dy, dz, pj, one / (one + (dx * dx + dy * dy + dz * dz) * scale))
+      j += 4
+    }
+    if j < n {  // the tail, padded with masked lanes
+      var dx = SIMD4<Double>.zero, dy = dx, dz = dx, pj = dx, mask = dx
+      for lane in 0..<(n - j) {
+        dx[lane] = x[i] - x[j + lane]; dy[lane] = y[i] - y[j + lane]; dz[lane] = z[i] - z[j + lane]
+        pj[lane] = row[j + lane]; mask[lane] = 1
       }
+      accumulate(dx, dy, dz, pj, mask * (one / (one + (dx * dx + dy * dy + dz * dz) * scale)))
     }
     // the self term (d = 0) added w = 1 and no force
     return (zSum.sum() - 1, SIMD4(ax.sum(), ay.sum(), az.sum(), 0), SIMD4(rx.sum(), ry.sum(), rz.sum(), 0))
