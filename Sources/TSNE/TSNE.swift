@@ -2,6 +2,9 @@ import CBLAS
 import Foundation
 import Workers
 
+// Callers seed runs with the same generator the engine uses.
+@_exported import struct Workers.SplitMix64
+
 /// t-SNE settings. Defaults follow scikit-learn (perplexity 30, exaggeration 12 for 250
 /// iterations, momentum 0.5 then 0.8, learning rate "auto" = max(N / 12 / 4, 50), PCA
 /// initialisation scaled to std 1e-4, 1,000 iterations), except the degrees of freedom, which are
@@ -188,21 +191,3 @@ public enum TSNE {
   }
 }
 
-/// A small seeded generator (SplitMix64) so runs do not depend on the platform's RNG.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-  private var state: UInt64
-  public init(seed: UInt64) { state = seed }
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  /// A standard normal draw (Box–Muller).
-  public mutating func nextGaussian() -> Double {
-    let u1 = Double(next() >> 11) / Double(1 << 53) + 1e-300
-    let u2 = Double(next() >> 11) / Double(1 << 53)
-    return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-  }
-}

@@ -1,0 +1,168 @@
+import Foundation
+import Workers
+
+/// Element-wise activation functions.
+public final class Activation: Layer {
+  public enum Function: Sendable, Equatable {
+    case relu, tanh, sigmoid
+    case leakyRelu(Float)
+  }
+  public let function: Function
+  private var output: [Float] = []
+  private var input: [Float] = []
+
+  public init(_ function: Function) { self.function = function }
+
+  public var spec: LayerSpec {
+    switch function {
+    case .relu: return LayerSpec("relu")
+    case .tanh: return LayerSpec("tanh")
+    case .sigmoid: return LayerSpec("sigmoid")
+    case .leakyRelu(let slope): return LayerSpec("leaky_relu", [("slope", "\(slope)")])
+    }
+  }
+
+  public func outputShape(_ shape: Shape) throws -> Shape { shape }
+
+  public func forward(_ x: Tensor, _ pass: inout Pass) -> Tensor {
+    let out: [Float]
+    switch function {
+    case .relu: out = x.data.map { max($0, 0) }
+    case .leakyRelu(let slope): out = x.data.map { $0 > 0 ? $0 : slope * $0 }
+    case .tanh: out = x.data.map { Foundation.tanh($0) }
+    case .sigmoid: out = x.data.map { 1 / (1 + exp(-$0)) }
+    }
+    if pass.training {
+      input = x.data
+      output = out
+    }
+    return x.with(out)
+  }
+
+  public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
+    var dx = dy.data
+    switch function {
+    case .relu: for i in dx.indices where input[i] <= 0 { dx[i] = 0 }
+    case .leakyRelu(let slope): for i in dx.indices where input[i] <= 0 { dx[i] *= slope }
+    case .tanh: for i in dx.indices { dx[i] *= 1 - output[i] * output[i] }
+    case .sigmoid: for i in dx.indices { dx[i] *= output[i] * (1 - output[i]) }
+    }
+    return dy.with(dx)
+  }
+}
+
+/// Inverted dropout: in training each value is zeroed with probability `rate` and the rest
+/// scaled by 1/(1−rate); at inference it is the identity.
+public final class Dropout: Layer {
+  public let rate: Float
+  private var mask: [Float] = []
+
+  public init(_ rate: Float) { self.rate = rate }
+  public var spec: LayerSpec { LayerSpec("dropout", [("rate", "\(rate)")]) }
+  public func outputShape(_ shape: Shape) throws -> Shape { shape }
+
+  public func forward(_ x: Tensor, _ pass: inout Pass) -> Tensor {
+    guard pass.training && rate > 0 else { return x }
+    let keep = 1 / (1 - rate)
+    let threshold = UInt64(Double(rate) * Double(UInt64.max >> 11)) 
+    mask = (0..<x.data.count).map { _ in (pass.random.next() >> 11) < threshold ? 0 : keep }
+    var out = x.data
+    for i in out.indices { out[i] *= mask[i] }
+    return x.with(out)
+  }
+
+  public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
+    guard rate > 0 else { return dy }
+    var dx = dy.data
+    for i in dx.indices { dx[i] *= mask[i] }
+    return dy.with(dx)
+  }
+}
+
+/// Non-overlapping max pooling over `size × size` windows (stride = size); odd edges are dropped.
+public final class MaxPool: Layer {
+  public let size: Int
+  private var argmax: [Int32] = []
+  private var inputGeometry = (channels: 0, batch: 0, height: 0, width: 0)
+
+  public init(_ size: Int = 2) { self.size = size }
+  public var spec: LayerSpec { LayerSpec("maxpool", [("size", "\(size)")]) }
+
+  public func outputShape(_ shape: Shape) throws -> Shape {
+    guard !shape.isFlat, shape.height >= size, shape.width >= size else { throw NetworkError.shape("maxpool \(size) does not fit \(shape)") }
+    return Shape(channels: shape.channels, height: shape.height / size, width: shape.width / size)
+  }
+
+  public func forward(_ x: Tensor, _ pass: inout Pass) -> Tensor {
+    let (h, w, oh, ow) = (x.height, x.width, x.height / size, x.width / size)
+    let planes = x.channels * x.batch
+    var out = [Float](repeating: 0, count: planes * oh * ow)
+    var arg = [Int32](repeating: 0, count: out.count)
+    let size = size
+    x.data.withUnsafeBufferPointer { xs in
+      out.withUnsafeMutableBufferPointer { ys in
+        arg.withUnsafeMutableBufferPointer { args in
+          let (xs, ys, args) = (xs.baseAddress!, ys.baseAddress!, args.baseAddress!)
+          forEachPart(planes, threads: pass.threads) { range in
+            for p in range {
+              for oy in 0..<oh {
+                for ox in 0..<ow {
+                  var best = -Float.infinity, at = 0
+                  for dy in 0..<size {
+                    for dx in 0..<size {
+                      let i = p * h * w + (oy * size + dy) * w + ox * size + dx
+                      if xs[i] > best || (dy == 0 && dx == 0) { (best, at) = (xs[i], i) }
+                    }
+                  }
+                  let o = (p * oh + oy) * ow + ox
+                  ys[o] = best
+                  args[o] = Int32(at)
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    if pass.training {
+      argmax = arg
+      inputGeometry = (x.channels, x.batch, h, w)
+    }
+    return Tensor(planes: x.channels, batch: x.batch, height: oh, width: ow, data: out)
+  }
+
+  public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
+    let (c, b, h, w) = inputGeometry
+    var dx = [Float](repeating: 0, count: c * b * h * w)
+    for (o, g) in dy.data.enumerated() { dx[Int(argmax[o])] += g }
+    return Tensor(planes: c, batch: b, height: h, width: w, data: dx)
+  }
+}
+
+/// Planes to rows (`[c][y][x]` per sample), before dense layers.
+public final class Flatten: Layer {
+  private var shape = Shape(channels: 0)
+  public init() {}
+  public var spec: LayerSpec { LayerSpec("flatten") }
+  public func outputShape(_ shape: Shape) throws -> Shape { Shape(channels: shape.count) }
+  public func forward(_ x: Tensor, _ pass: inout Pass) -> Tensor {
+    shape = x.shape
+    return x.asRows()
+  }
+  public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor { dy.asPlanes(shape) }
+}
+
+/// Rows to planes of a given shape, after dense layers (a generator's first layer).
+public final class Reshape: Layer {
+  public let target: Shape
+  public init(_ target: Shape) { self.target = target }
+  public var spec: LayerSpec {
+    LayerSpec("reshape", [("channels", "\(target.channels)"), ("height", "\(target.height)"), ("width", "\(target.width)")])
+  }
+  public func outputShape(_ shape: Shape) throws -> Shape {
+    guard shape.count == target.count else { throw NetworkError.shape("reshape to \(target) needs \(target.count) values, got \(shape)") }
+    return target
+  }
+  public func forward(_ x: Tensor, _ pass: inout Pass) -> Tensor { x.asRows().asPlanes(target) }
+  public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor { dy.asRows() }
+}

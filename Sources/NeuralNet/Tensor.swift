@@ -1,0 +1,87 @@
+/// A batch of activations, Float32.
+///
+/// Two layouts: `rows` is one row of `features` values per sample (what dense layers use);
+/// `planes` is channel-major, `[channel][sample][y][x]`, so that a convolution over a whole
+/// batch is one matrix product and each channel's values are contiguous (batch norm, pooling).
+public struct Tensor: Sendable, Equatable {
+  public enum Layout: String, Sendable { case rows, planes }
+
+  public var layout: Layout
+  public var batch: Int
+  public var channels: Int
+  public var height: Int
+  public var width: Int
+  public var data: [Float]
+
+  /// Values per sample.
+  public var features: Int { channels * height * width }
+  public var shape: Shape { Shape(channels: channels, height: height, width: width) }
+
+  /// Rows: `batch × features`, row-major.
+  public init(rows batch: Int, features: Int, data: [Float]) {
+    precondition(data.count == batch * features, "tensor data does not match its shape")
+    (layout, self.batch, channels, height, width, self.data) = (.rows, batch, features, 1, 1, data)
+  }
+
+  /// Planes: `channels × batch × height × width`.
+  public init(planes channels: Int, batch: Int, height: Int, width: Int, data: [Float]) {
+    precondition(data.count == channels * batch * height * width, "tensor data does not match its shape")
+    (layout, self.batch, self.channels, self.height, self.width, self.data) = (.planes, batch, channels, height, width, data)
+  }
+
+  /// Sample-major images `[sample][y][x]` of one channel (how image sets store pixels) as planes.
+  public init(images pixels: [Float], batch: Int, height: Int, width: Int) {
+    self.init(planes: 1, batch: batch, height: height, width: width, data: pixels)
+  }
+
+  /// The same values as rows, one sample per row (`[c][y][x]` within a row).
+  public func asRows() -> Tensor {
+    if layout == .rows { return self }
+    let plane = height * width
+    if channels == 1 { return Tensor(rows: batch, features: plane, data: data) }
+    var out = [Float](repeating: 0, count: data.count)
+    for c in 0..<channels {
+      for b in 0..<batch {
+        let from = (c * batch + b) * plane, to = (b * channels + c) * plane
+        for i in 0..<plane { out[to + i] = data[from + i] }
+      }
+    }
+    return Tensor(rows: batch, features: features, data: out)
+  }
+
+  /// Rows read as `[c][y][x]` per sample, as planes.
+  public func asPlanes(_ shape: Shape) -> Tensor {
+    precondition(shape.count == features, "reshape to \(shape) does not keep \(features) features")
+    let plane = shape.height * shape.width
+    if shape.channels == 1 { return Tensor(planes: 1, batch: batch, height: shape.height, width: shape.width, data: data) }
+    let rows = asRows()
+    var out = [Float](repeating: 0, count: data.count)
+    for b in 0..<batch {
+      for c in 0..<shape.channels {
+        let from = (b * shape.channels + c) * plane, to = (c * batch + b) * plane
+        for i in 0..<plane { out[to + i] = rows.data[from + i] }
+      }
+    }
+    return Tensor(planes: shape.channels, batch: batch, height: shape.height, width: shape.width, data: out)
+  }
+
+  /// A tensor of the same layout and shape holding `values`.
+  public func with(_ values: [Float]) -> Tensor {
+    var copy = self
+    copy.data = values
+    return copy
+  }
+}
+
+/// The shape of one sample: channels × height × width (dense features are `c × 1 × 1`).
+public struct Shape: Sendable, Equatable, CustomStringConvertible {
+  public var channels: Int
+  public var height: Int
+  public var width: Int
+  public init(channels: Int, height: Int = 1, width: Int = 1) {
+    (self.channels, self.height, self.width) = (channels, height, width)
+  }
+  public var count: Int { channels * height * width }
+  public var isFlat: Bool { height == 1 && width == 1 }
+  public var description: String { isFlat ? "\(channels)" : "\(channels)×\(height)×\(width)" }
+}
