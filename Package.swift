@@ -29,13 +29,13 @@ let modules: [Target] = [
   .target(name: "FeatureSpace", dependencies: ["CBLAS", "LinearAlgebra", "Workers"]),
   .target(name: "NeuralNet", dependencies: ["CBLAS", "LinearAlgebra", "Workers"]),
   .target(name: "Classifier", dependencies: ["NeuralNet", "ImageIO", "Workers"]),
-  .target(name: "Metrics", dependencies: ["ImageIO", "Plot", "Workers", "CGSL", "TSNE", "Classifier", "FeatureSpace"]),
-  .target(name: "GANEval", dependencies: ["Metrics", "ImageIO", "Plot", "Workers", "CBLAS"]),
+  .target(name: "Metrics", dependencies: ["ImageIO", "Plot", "Workers", "CGSL", "TSNE", "NeuralNet", "Classifier", "FeatureSpace"]),
+  .target(name: "GANEval", dependencies: ["Metrics", "Classifier", "ImageIO", "Plot", "Workers", "CBLAS"]),
   .executableTarget(name: "tsne-bench", dependencies: ["TSNE", "ImageIO"]),
   .executableTarget(
     name: "gan-eval",
     dependencies: [
-      "GANEval", "Metrics", "ImageIO", "Workers",
+      "GANEval", "Metrics", "Classifier", "ImageIO", "Workers",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
 ]

@@ -11,6 +11,9 @@ public struct ClassifierTraining: Sendable {
   public var learningRate: Float = 1e-3
   /// The share of the set held out for validation (0 trains on everything and keeps the last epoch).
   public var validationFraction = 0.2
+  /// Each training image is shifted by a seeded random offset of up to this many pixels in x and y
+  /// (zero fill): cheap augmentation that matters on small sets such as 4,000 digits.
+  public var maxShift = 2
   public var seed: UInt64 = 0
   public var threads = defaultThreadCount
   public var quiet = false
@@ -67,12 +70,15 @@ public struct ClassifierTraining: Sendable {
     let progress = ProgressReporter("training classifier", total: epochs * steps, quiet: quiet)
     for epoch in 1...max(1, epochs) {
       let epochStart = Date()
+      // cosine decay from the learning rate to 5% of it over the epochs
+      let progressShare = Double(epoch - 1) / Double(max(epochs, 1))
+      adam.learningRate = learningRate * Float(0.05 + 0.95 * 0.5 * (1 + cos(Double.pi * progressShare)))
       var shuffled = training
       shuffled.shuffle(using: &random)
       var lossSum = 0.0, correct = 0
       for step in 0..<steps {
         let batch = Array(shuffled[(step * batchSize)..<min(shuffled.count, (step + 1) * batchSize)])
-        let x = images(set, batch, classifier)
+        let x = images(set, batch, classifier, shift: maxShift, random: &random)
         let y = batch.map { labels[$0] }
         let logits = network.forward(x, &pass)
         let (loss, gradient) = softmaxCrossEntropy(logits, labels: y)
@@ -111,6 +117,21 @@ public struct ClassifierTraining: Sendable {
     pixels.reserveCapacity(indices.count * set.pixelsPerImage)
     for i in indices { pixels += set.image(i) }
     return Tensor(images: pixels, batch: indices.count, height: set.height, width: set.width)
+  }
+
+  /// The images, each moved by a random (dx, dy) in −shift…shift, uncovered pixels 0.
+  func images(_ set: ImageSet, _ indices: [Int], _ classifier: ImageClassifier, shift: Int, random: inout SplitMix64) -> Tensor {
+    guard shift > 0 else { return images(set, indices, classifier) }
+    let (w, h) = (set.width, set.height)
+    var pixels = [Float](repeating: 0, count: indices.count * w * h)
+    for (n, i) in indices.enumerated() {
+      let dx = Int(random.next() % UInt64(2 * shift + 1)) - shift, dy = Int(random.next() % UInt64(2 * shift + 1)) - shift
+      let source = i * w * h, target = n * w * h
+      for y in max(0, dy)..<min(h, h + dy) {
+        for x in max(0, dx)..<min(w, w + dx) { pixels[target + y * w + x] = set.pixels[source + (y - dy) * w + x - dx] }
+      }
+    }
+    return Tensor(images: pixels, batch: indices.count, height: h, width: w)
   }
 
   /// Mean cross-entropy and accuracy on some images of a set, in inference mode.

@@ -53,17 +53,24 @@ public func nearestNeighbours(_ queries: FeatureMatrix, in references: FeatureMa
 /// radius of the k-NN ball in Naeem et al.'s precision/recall/density/coverage).
 public func kthNeighbourRadii(_ set: FeatureMatrix, k: Int, threads: Int) -> [Double] {
   precondition(k >= 1 && k < set.rows, "k must be between 1 and the set size − 1")
-  var radii = [Double](repeating: 0, count: set.rows)
-  radii.withUnsafeMutableBufferPointer { out in
+  // the (k+1)-th smallest including itself (distance exactly 0) = the k-th nearest other row
+  return kNearestDistances(set, in: set, k: k + 1, threads: threads, selfMatch: true).map { $0[k] }
+}
+
+/// For each query row, its `k` smallest Euclidean distances to rows of `references`, ascending.
+/// With `selfMatch`, queries are the references and row i's distance to itself is exactly 0.
+public func kNearestDistances(_ queries: FeatureMatrix, in references: FeatureMatrix, k: Int, threads: Int, selfMatch: Bool = false) -> [[Double]] {
+  precondition(k >= 1 && k <= references.rows, "k must be between 1 and the reference count")
+  var result = [[Double]](repeating: [], count: queries.rows)
+  result.withUnsafeMutableBufferPointer { out in
     let out = SharedBuffer(out.baseAddress!)
-    forEachDistanceBlock(set, set, threads: threads) { rows, block in
+    forEachDistanceBlock(queries, references, threads: threads) { rows, block in
       for (r, i) in rows.enumerated() {
-        // the (k+1)-th smallest including itself (distance exactly 0) = the k-th nearest other
-        var smallest = [Double](repeating: .infinity, count: k + 1)
-        for j in 0..<set.rows {
-          let value = j == i ? 0 : block[r * set.rows + j]
-          if value < smallest[k] {
-            var at = k
+        var smallest = [Double](repeating: .infinity, count: k)
+        for j in 0..<references.rows {
+          let value = selfMatch && j == i ? 0 : block[r * references.rows + j]
+          if value < smallest[k - 1] {
+            var at = k - 1
             while at > 0 && smallest[at - 1] > value {
               smallest[at] = smallest[at - 1]
               at -= 1
@@ -71,9 +78,9 @@ public func kthNeighbourRadii(_ set: FeatureMatrix, k: Int, threads: Int) -> [Do
             smallest[at] = value
           }
         }
-        out[i] = smallest[k].squareRoot()
+        out[i] = smallest.map { $0.squareRoot() }
       }
     }
   }
-  return radii
+  return result
 }

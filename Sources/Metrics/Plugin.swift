@@ -115,7 +115,8 @@ extension PluginEntry where Plugin == any Transform {
 /// The plugins known by name. The CLI and the pipeline look plugins up here and nowhere else.
 public enum Registry {
   public static let metrics: [PluginEntry<any Metric>] = [
-    .init(HistogramMetric.self), .init(EntropyMetric.self), .init(TSNEMetric.self),
+    .init(HistogramMetric.self), .init(EntropyMetric.self), .init(TSNEMetric.self), .init(ClassifyMetric.self),
+    .init(FeatureMetric.self),
   ]
   public static let transforms: [PluginEntry<any Transform>] = [.init(GaussianFilter.self)]
 

@@ -22,13 +22,22 @@ public final class Adam {
     steps += 1
     let correction1 = 1 - pow(beta1, Float(steps)), correction2 = 1 - pow(beta2, Float(steps))
     let rate = learningRate / correction1
+    let (beta1, beta2, epsilon) = (beta1, beta2, epsilon)
     for (index, parameter) in parameters.enumerated() {
-      for i in parameter.value.indices {
-        let g = parameter.gradient[i]
-        first[index][i] = beta1 * first[index][i] + (1 - beta1) * g
-        second[index][i] = beta2 * second[index][i] + (1 - beta2) * g * g
-        parameter.value[i] -= rate * first[index][i] / ((second[index][i] / correction2).squareRoot() + epsilon)
-        parameter.gradient[i] = 0
+      parameter.value.withUnsafeMutableBufferPointer { value in
+        parameter.gradient.withUnsafeMutableBufferPointer { gradient in
+          first[index].withUnsafeMutableBufferPointer { m in
+            second[index].withUnsafeMutableBufferPointer { v in
+              for i in 0..<value.count {
+                let g = gradient[i]
+                m[i] = beta1 * m[i] + (1 - beta1) * g
+                v[i] = beta2 * v[i] + (1 - beta2) * g * g
+                value[i] -= rate * m[i] / ((v[i] / correction2).squareRoot() + epsilon)
+                gradient[i] = 0
+              }
+            }
+          }
+        }
       }
     }
   }

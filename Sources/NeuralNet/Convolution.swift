@@ -11,7 +11,9 @@ public final class Convolution: Layer {
   public let padding: Int
   public let weight: Parameter
   public let bias: Parameter
+  // Reused between calls: the im2col matrix of the last forward, and its gradient.
   private var columns: [Float] = []
+  private var columnGradient: [Float] = []
   private var inputGeometry = (batch: 0, height: 0, width: 0)
 
   public init(_ inputs: Int, _ outputs: Int, kernel: Int, stride: Int = 1, padding: Int = 0, random: inout SplitMix64) {
@@ -42,10 +44,10 @@ public final class Convolution: Layer {
     precondition(x.layout == .planes && x.channels == inputs, "conv2d input must be planes of \(inputs) channels")
     let (batch, oh, ow) = (x.batch, outputSize(x.height), outputSize(x.width))
     let n = batch * oh * ow, k = inputs * kernel * kernel
-    var cols = [Float](repeating: 0, count: k * n)
-    imageToColumns(x, into: &cols, threads: pass.threads)
-    var out = [Float](repeating: 0, count: outputs * n)
-    cols.withUnsafeBufferPointer { c in
+    if columns.count != k * n { columns = [Float](repeating: 0, count: k * n) }
+    imageToColumns(x, into: &columns, threads: pass.threads)
+    var out = [Float](unsafeUninitializedCapacity: outputs * n) { _, count in count = outputs * n }
+    columns.withUnsafeBufferPointer { c in
       weight.value.withUnsafeBufferPointer { w in
         out.withUnsafeMutableBufferPointer { y in
           let (c, w, y) = (c.baseAddress!, w.baseAddress!, y.baseAddress!)
@@ -59,29 +61,33 @@ public final class Convolution: Layer {
         }
       }
     }
-    if pass.training {
-      columns = cols
-      inputGeometry = (batch, x.height, x.width)
-    }
+    inputGeometry = (batch, x.height, x.width)
     return Tensor(planes: outputs, batch: batch, height: oh, width: ow, data: out)
   }
 
   public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
     let (batch, height, width) = inputGeometry
     let n = dy.batch * dy.height * dy.width, k = inputs * kernel * kernel
-    var dcols = [Float](repeating: 0, count: k * n)
+    if columnGradient.count != k * n { columnGradient = [Float](repeating: 0, count: k * n) }
+    let parts = max(1, min(fixedParts, n))
+    var partial = [Float](repeating: 0, count: parts * outputs * k)
     dy.data.withUnsafeBufferPointer { g in
       columns.withUnsafeBufferPointer { c in
         weight.value.withUnsafeBufferPointer { w in
           weight.gradient.withUnsafeMutableBufferPointer { dw in
-            dcols.withUnsafeMutableBufferPointer { dc in
-              let (g, c, w, dw, dc) = (g.baseAddress!, c.baseAddress!, w.baseAddress!, dw.baseAddress!, dc.baseAddress!)
-              forEachPart(outputs, threads: pass.threads) { rows in  // dW += dY·colsᵀ
-                sgemm(false, true, rows.count, k, n, g + rows.lowerBound * n, n, c, n, 1, dw + rows.lowerBound * k, k)
+            columnGradient.withUnsafeMutableBufferPointer { dc in
+             partial.withUnsafeMutableBufferPointer { ps in
+              let (g, c, w, dw, dc, ps) = (g.baseAddress!, c.baseAddress!, w.baseAddress!, dw.baseAddress!, dc.baseAddress!, ps.baseAddress!)
+              // dW += dY·colsᵀ: one partial product per fixed part of the positions, added in order
+              try? parallelFor(parts, threads: pass.threads) { part in
+                let range = chunk(part, of: parts, count: n)
+                sgemm(false, true, outputs, k, range.count, g + range.lowerBound, n, c + range.lowerBound, n, 0, ps + part * outputs * k, k)
               }
+              for part in 0..<parts { for i in 0..<(outputs * k) { dw[i] += ps[part * outputs * k + i] } }
               forEachPart(n, threads: pass.threads) { part in  // dcols = Wᵀ·dY
                 sgemm(true, false, k, part.count, outputs, w, k, g + part.lowerBound, n, 0, dc + part.lowerBound, n)
               }
+             }
             }
           }
         }
@@ -93,7 +99,7 @@ public final class Convolution: Layer {
       bias.gradient[o] += sum
     }
     var dx = [Float](repeating: 0, count: inputs * batch * height * width)
-    columnsToImage(dcols, into: &dx, batch: batch, height: height, width: width, threads: pass.threads)
+    columnsToImage(columnGradient, into: &dx, batch: batch, height: height, width: width, threads: pass.threads)
     return Tensor(planes: inputs, batch: batch, height: height, width: width, data: dx)
   }
 
@@ -110,19 +116,27 @@ public final class Convolution: Layer {
           for row in rows {
             let c = row / (kernel * kernel), ky = (row / kernel) % kernel, kx = row % kernel
             var j = row * n
+            // the output columns whose source x is inside the image
+            let first = min(ow, max(0, (padding - kx + stride - 1) / stride))
+            let reach = w - 1 + padding - kx, last = reach < 0 ? first : max(first, min(ow, reach / stride + 1))
             for b in 0..<batch {
               let plane = xs + (c * batch + b) * h * w
               for oy in 0..<oh {
                 let y = oy * stride + ky - padding
+                let out = cs + j
+                j += ow
                 if y < 0 || y >= h {
-                  j += ow
+                  out.update(repeating: 0, count: ow)
                   continue
                 }
-                for ox in 0..<ow {
-                  let xx = ox * stride + kx - padding
-                  if xx >= 0 && xx < w { cs[j] = plane[y * w + xx] }
-                  j += 1
+                out.update(repeating: 0, count: first)
+                let source = plane + y * w + first * stride + kx - padding
+                if stride == 1 {
+                  (out + first).update(from: source, count: last - first)
+                } else {
+                  for ox in first..<last { out[ox] = source[(ox - first) * stride] }
                 }
+                (out + last).update(repeating: 0, count: ow - last)
               }
             }
           }
@@ -145,19 +159,17 @@ public final class Convolution: Layer {
             for ky in 0..<kernel {
               for kx in 0..<kernel {
                 var j = ((c * kernel + ky) * kernel + kx) * n
+                let first = min(ow, max(0, (padding - kx + stride - 1) / stride))
+                let reach = w - 1 + padding - kx, last = reach < 0 ? first : max(first, min(ow, reach / stride + 1))
                 for b in 0..<batch {
                   let plane = xs + (c * batch + b) * h * w
                   for oy in 0..<oh {
                     let y = oy * stride + ky - padding
-                    if y < 0 || y >= h {
-                      j += ow
-                      continue
-                    }
-                    for ox in 0..<ow {
-                      let xx = ox * stride + kx - padding
-                      if xx >= 0 && xx < w { plane[y * w + xx] += cs[j] }
-                      j += 1
-                    }
+                    let source = cs + j
+                    j += ow
+                    if y < 0 || y >= h { continue }
+                    let target = plane + y * w + kx - padding
+                    for ox in first..<last { target[ox * stride] += source[ox] }
                   }
                 }
               }

@@ -35,7 +35,9 @@ public final class Dense: Layer {
           let (xs, w, y) = (xs.baseAddress!, w.baseAddress!, y.baseAddress!)
           forEachPart(batch, threads: pass.threads) { rows in
             sgemm(false, true, rows.count, outputs, inputs, xs + rows.lowerBound * inputs, inputs, w, inputs, 0, y + rows.lowerBound * outputs, outputs)
-            for r in rows { for o in 0..<outputs { y[r * outputs + o] += bias.value[o] } }
+            bias.value.withUnsafeBufferPointer { b in
+              for r in rows { for o in 0..<outputs { y[r * outputs + o] += b[o] } }
+            }
           }
         }
       }
@@ -46,19 +48,26 @@ public final class Dense: Layer {
   public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
     let batch = dy.batch
     var dx = [Float](repeating: 0, count: batch * inputs)
+    let parts = max(1, min(fixedParts, batch)), size = outputs * inputs
+    var partial = [Float](repeating: 0, count: parts * size)
     dy.data.withUnsafeBufferPointer { g in
       input.data.withUnsafeBufferPointer { xs in
         weight.value.withUnsafeBufferPointer { w in
           weight.gradient.withUnsafeMutableBufferPointer { dw in
             dx.withUnsafeMutableBufferPointer { dxs in
-              let (g, xs, w, dw, dxs) = (g.baseAddress!, xs.baseAddress!, w.baseAddress!, dw.baseAddress!, dxs.baseAddress!)
+             partial.withUnsafeMutableBufferPointer { ps in
+              let (g, xs, w, dw, dxs, ps) = (g.baseAddress!, xs.baseAddress!, w.baseAddress!, dw.baseAddress!, dxs.baseAddress!, ps.baseAddress!)
               // dW += dYᵀ·X, split over output rows; dX = dY·W, split over samples.
-              forEachPart(outputs, threads: pass.threads) { rows in
-                sgemm(true, false, rows.count, inputs, batch, g + rows.lowerBound, outputs, xs, inputs, 1, dw + rows.lowerBound * inputs, inputs)
+              // one partial dYᵀ·X per fixed part of the batch, added in part order
+              try? parallelFor(parts, threads: pass.threads) { part in
+                let rows = chunk(part, of: parts, count: batch)
+                sgemm(true, false, outputs, inputs, rows.count, g + rows.lowerBound * outputs, outputs, xs + rows.lowerBound * inputs, inputs, 0, ps + part * size, inputs)
               }
+              for part in 0..<parts { for i in 0..<size { dw[i] += ps[part * size + i] } }
               forEachPart(batch, threads: pass.threads) { rows in
                 sgemm(false, false, rows.count, inputs, outputs, g + rows.lowerBound * outputs, outputs, w, inputs, 0, dxs + rows.lowerBound * inputs, inputs)
               }
+             }
             }
           }
         }
