@@ -30,6 +30,9 @@ plots: demo
 	cp $(OUT)/tsne/tsne_by_class.svg plots/tsne_by_class.svg
 	cp $(OUT)/tsne3d/tsne3d_by_class.svg plots/tsne3d_by_class.svg
 	cp $(OUT)/tsne-class5/tsne_by_set.svg plots/tsne_class5.svg
+	cp $(OUT)/classifier/training.svg plots/classifier_training.svg
+	cp $(OUT)/classify/confusion.svg plots/confusion.svg
+	cp $(OUT)/fid/memorisation.svg plots/memorisation.svg
 
 # Side-by-side benchmark against the Python reference stack; writes BENCHMARKS.md.
 bench: build
@@ -41,6 +44,8 @@ bench: build
 goldens: setup
 	scripts/setup.sh --python
 	.venv/bin/python fixtures/make_goldens.py
+	.venv/bin/python fixtures/make_tsne_goldens.py
+	.venv/bin/python fixtures/make_feature_goldens.py
 
 clean:
 	rm -rf .build gan-eval-out bench/work

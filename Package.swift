@@ -30,12 +30,13 @@ let modules: [Target] = [
   .target(name: "NeuralNet", dependencies: ["CBLAS", "LinearAlgebra", "Workers"]),
   .target(name: "Classifier", dependencies: ["NeuralNet", "ImageIO", "Workers"]),
   .target(name: "Metrics", dependencies: ["ImageIO", "Plot", "Workers", "CGSL", "TSNE", "NeuralNet", "Classifier", "FeatureSpace"]),
-  .target(name: "GANEval", dependencies: ["Metrics", "Classifier", "ImageIO", "Plot", "Workers", "CBLAS"]),
+  .target(name: "Generators", dependencies: ["NeuralNet", "ImageIO", "Metrics", "Plot", "Workers"]),
+  .target(name: "GANEval", dependencies: ["Metrics", "Classifier", "Generators", "ImageIO", "Plot", "Workers", "CBLAS"]),
   .executableTarget(name: "tsne-bench", dependencies: ["TSNE", "ImageIO"]),
   .executableTarget(
     name: "gan-eval",
     dependencies: [
-      "GANEval", "Metrics", "Classifier", "ImageIO", "Workers",
+      "GANEval", "Metrics", "Classifier", "Generators", "ImageIO", "Workers",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
 ]
@@ -48,6 +49,7 @@ let tests: [Target] = [
   .testTarget(name: "PlotTests", dependencies: ["Plot", "TestSupport"]),
   .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
   .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "FeatureSpace", "ImageIO", "TestSupport"]),
+  .testTarget(name: "FeatureSpaceTests", dependencies: ["FeatureSpace", "ImageIO", "TestSupport"]),
   .testTarget(name: "TSNETests", dependencies: ["TSNE", "ImageIO", "TestSupport"]),
   .testTarget(name: "MetricsTests", dependencies: ["Metrics", "ImageIO", "TestSupport"]),
   .testTarget(name: "GANEvalTests", dependencies: ["GANEval", "Metrics", "ImageIO", "CBLAS", "TestSupport"]),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo: import the 5,000 real MNIST digits, make a degraded copy with the Gaussian post-filter,
-# and compare the two with every pixel metric. Usage: scripts/demo.sh BIN OUT
+# and compare the two with every metric: pixels, t-SNE, and a classifier trained on the real digits. Usage: scripts/demo.sh BIN OUT
 set -euo pipefail
 bin=${1:-.build/release/gan-eval}
 out=${2:-gan-eval-out/demo}
@@ -12,4 +12,7 @@ mkdir -p "$out"
 "$bin" tsne "$out/real" "$out/degraded" --max-per-set 1000 --svg --out "$out/tsne"
 "$bin" tsne "$out/real" "$out/degraded" --max-per-set 1000 --dims 3 --svg --out "$out/tsne3d"
 "$bin" tsne "$out/real" "$out/degraded" --class 5 --svg --out "$out/tsne-class5"
-echo "demo: outputs in $out (entropy/, histogram/, tsne/, tsne3d/, tsne-class5/, real/, degraded/)"
+"$bin" classifier train "$out/real" --svg --out "$out/classifier"
+"$bin" classify "$out/degraded" --model "$out/classifier" --real "$out/real" --svg --out "$out/classify"
+"$bin" fid "$out/real" "$out/degraded" --model "$out/classifier" --svg --out "$out/fid"
+echo "demo: outputs in $out (entropy/, histogram/, tsne/, tsne3d/, tsne-class5/, classifier/, classify/, fid/, real/, degraded/)"

@@ -46,7 +46,7 @@ public enum OutputWriter {
     ])
   }
 
-  static func setJSON(_ set: ImageSet) -> JSON {
+  public static func setJSON(_ set: ImageSet) -> JSON {
     .object([
       ("name", .string(set.name)),
       ("source", .string(set.source)),

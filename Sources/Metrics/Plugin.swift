@@ -68,6 +68,15 @@ public struct PluginOptions: Sendable {
     return value
   }
 
+  public func bool(_ key: String, default fallback: Bool) throws -> Bool {
+    guard let text = values[key] else { return fallback }
+    switch text.lowercased() {
+    case "true", "yes", "1", "on": return true
+    case "false", "no", "0", "off": return false
+    default: throw EvalError.badParameter(name: "--\(key)", reason: "'\(text)' must be true or false")
+    }
+  }
+
   public func choice<T: RawRepresentable & CaseIterable>(_ key: String, default fallback: T) throws -> T where T.RawValue == String {
     guard let text = values[key] else { return fallback }
     guard let value = T(rawValue: text) else {

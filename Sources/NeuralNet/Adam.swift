@@ -42,6 +42,16 @@ public final class Adam {
     }
   }
 
+  /// The moment estimates and step count, for checkpoints.
+  public var moments: (steps: Int, first: [[Float]], second: [[Float]]) { (steps, first, second) }
+
+  /// Restores moments saved from an optimiser over parameters of the same sizes.
+  public func restore(steps: Int, first: [[Float]], second: [[Float]]) -> Bool {
+    guard first.map(\.count) == self.first.map(\.count), second.map(\.count) == self.second.map(\.count) else { return false }
+    (self.steps, self.first, self.second) = (steps, first, second)
+    return true
+  }
+
   /// Clears the gradients without updating (e.g. after a pass whose gradients are not wanted).
   public func zeroGradients() {
     for parameter in parameters { for i in parameter.gradient.indices { parameter.gradient[i] = 0 } }

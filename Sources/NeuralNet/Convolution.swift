@@ -11,23 +11,35 @@ public final class Convolution: Layer {
   public let padding: Int
   public let weight: Parameter
   public let bias: Parameter
+  /// With spectral normalisation: the power-iteration vector (saved, not trained).
+  public let spectralVector: Parameter?
+  private var normalizer: SpectralNormalizer?
+  private var weightInUse: [Float] = []
   // Reused between calls: the im2col matrix of the last forward, and its gradient.
   private var columns: [Float] = []
   private var columnGradient: [Float] = []
   private var inputGeometry = (batch: 0, height: 0, width: 0)
 
-  public init(_ inputs: Int, _ outputs: Int, kernel: Int, stride: Int = 1, padding: Int = 0, random: inout SplitMix64) {
+  public init(
+    _ inputs: Int, _ outputs: Int, kernel: Int, stride: Int = 1, padding: Int = 0, spectralNorm: Bool = false, random: inout SplitMix64
+  ) {
     (self.inputs, self.outputs, self.kernel, self.stride, self.padding) = (inputs, outputs, kernel, stride, padding)
     let fanIn = inputs * kernel * kernel
     let bound = Float((6.0 / Double(fanIn)).squareRoot())
     weight = Parameter("weight", (0..<(outputs * fanIn)).map { _ in uniform(&random, bound) })
     bias = Parameter("bias", [Float](repeating: 0, count: outputs))
+    spectralVector = spectralNorm ? Parameter("u", SpectralNormalizer.initialVector(outputs, random: &random)) : nil
+    normalizer = spectralNorm ? SpectralNormalizer(rows: outputs, columns: fanIn) : nil
   }
 
   public var spec: LayerSpec {
-    LayerSpec("conv2d", [("in", "\(inputs)"), ("out", "\(outputs)"), ("kernel", "\(kernel)"), ("stride", "\(stride)"), ("padding", "\(padding)")])
+    LayerSpec(
+      "conv2d",
+      [("in", "\(inputs)"), ("out", "\(outputs)"), ("kernel", "\(kernel)"), ("stride", "\(stride)"), ("padding", "\(padding)")]
+        + (spectralVector == nil ? [] : [("spectral_norm", "1")]))
   }
   public var parameters: [Parameter] { [weight, bias] }
+  public var state: [Parameter] { spectralVector.map { [$0] } ?? [] }
 
   func outputSize(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
 
@@ -47,8 +59,10 @@ public final class Convolution: Layer {
     if columns.count != k * n { columns = [Float](repeating: 0, count: k * n) }
     imageToColumns(x, into: &columns, threads: pass.threads)
     var out = [Float](unsafeUninitializedCapacity: outputs * n) { _, count in count = outputs * n }
+    if let u = spectralVector { weightInUse = normalizer!.normalise(weight.value, u: u, training: pass.training) }
+    let weights = spectralVector == nil ? weight.value : weightInUse
     columns.withUnsafeBufferPointer { c in
-      weight.value.withUnsafeBufferPointer { w in
+      weights.withUnsafeBufferPointer { w in
         out.withUnsafeMutableBufferPointer { y in
           let (c, w, y) = (c.baseAddress!, w.baseAddress!, y.baseAddress!)
           forEachPart(n, threads: pass.threads) { part in
@@ -71,10 +85,12 @@ public final class Convolution: Layer {
     if columnGradient.count != k * n { columnGradient = [Float](repeating: 0, count: k * n) }
     let parts = max(1, min(fixedParts, n))
     var partial = [Float](repeating: 0, count: parts * outputs * k)
+    var weightGradient = [Float](repeating: 0, count: outputs * k)
+    let weights = spectralVector == nil ? weight.value : weightInUse
     dy.data.withUnsafeBufferPointer { g in
       columns.withUnsafeBufferPointer { c in
-        weight.value.withUnsafeBufferPointer { w in
-          weight.gradient.withUnsafeMutableBufferPointer { dw in
+        weights.withUnsafeBufferPointer { w in
+          weightGradient.withUnsafeMutableBufferPointer { dw in
             columnGradient.withUnsafeMutableBufferPointer { dc in
              partial.withUnsafeMutableBufferPointer { ps in
               let (g, c, w, dw, dc, ps) = (g.baseAddress!, c.baseAddress!, w.baseAddress!, dw.baseAddress!, dc.baseAddress!, ps.baseAddress!)
@@ -92,6 +108,11 @@ public final class Convolution: Layer {
           }
         }
       }
+    }
+    if let u = spectralVector {
+      normalizer!.addWeightGradient(weightGradient, u: u, into: &weight.gradient)
+    } else {
+      weight.gradient.withUnsafeMutableBufferPointer { dw in for i in 0..<dw.count { dw[i] += weightGradient[i] } }
     }
     for o in 0..<outputs {
       var sum: Float = 0

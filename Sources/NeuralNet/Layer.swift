@@ -72,10 +72,14 @@ public enum NetworkError: Error, CustomStringConvertible, Equatable {
 /// added in part order, so results are bit-identical for any `--threads`.
 let fixedParts = 8
 
-func forEachPart(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
-  let parts = max(1, min(fixedParts, count))
+func forEachPart(_ count: Int, threads: Int, parts: Int? = nil, _ body: (Range<Int>) -> Void) {
+  let parts = parts ?? max(1, min(fixedParts, count))
   try? parallelFor(parts, threads: threads) { part in body(chunk(part, of: parts, count: count)) }
 }
+
+/// Parts for splitting a batch of rows: about 32 rows each (small sgemms are slow), at most
+/// `fixedParts`; depends on the row count only, never on threads.
+func partCount(_ rows: Int) -> Int { max(1, min(fixedParts, rows / 32)) }
 
 /// Row-major single-precision C = alpha·op(A)·op(B) + beta·C through OpenBLAS.
 @inline(__always)

@@ -118,10 +118,12 @@ public enum ModelFile {
     switch spec.kind {
     case "dense":
       try fits(try int("in") * int("out"))
-      return Dense(try int("in"), try int("out"), random: &random)
+      return Dense(try int("in"), try int("out"), spectralNorm: attributes["spectral_norm"] == "1", random: &random)
     case "conv2d":
       try fits(try int("in") * int("out") * int("kernel") * int("kernel"))
-      return Convolution(try int("in"), try int("out"), kernel: try int("kernel"), stride: max(1, try int("stride")), padding: try int("padding"), random: &random)
+      return Convolution(
+        try int("in"), try int("out"), kernel: try int("kernel"), stride: max(1, try int("stride")), padding: try int("padding"),
+        spectralNorm: attributes["spectral_norm"] == "1", random: &random)
     case "maxpool": return MaxPool(max(1, try int("size")))
     case "relu": return Activation(.relu)
     case "tanh": return Activation(.tanh)
@@ -132,6 +134,10 @@ public enum ModelFile {
       try fits(try int("features"))
       return BatchNorm(try int("features"), momentum: try real("momentum"), epsilon: try real("epsilon"))
     case "flatten": return Flatten()
+    case "instancenorm":
+      try fits(try int("channels"))
+      return InstanceNorm(try int("channels"), epsilon: try real("epsilon"))
+    case "upsample": return Upsample(max(1, min(16, try int("factor"))))
     case "reshape": return Reshape(Shape(channels: try int("channels"), height: try int("height"), width: try int("width")))
     default: throw fail("unknown layer kind '\(spec.kind)' (written by a newer gan-eval?)")
     }

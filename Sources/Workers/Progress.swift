@@ -12,6 +12,7 @@ public final class ProgressReporter: @unchecked Sendable {
   private let started = Date()
   private lazy var lastDraw = started
   private var drawnAtTotal = false
+  private var detail = ""
 
   public init(_ label: String, total: Int, quiet: Bool) {
     self.label = label
@@ -34,6 +35,12 @@ public final class ProgressReporter: @unchecked Sendable {
     }
   }
 
+  /// Text shown after the counts (e.g. the current losses); drawn with the next update.
+  public func setDetail(_ text: String) {
+    if quiet { return }
+    lock.withLock { detail = text }
+  }
+
   /// Draws the last state and ends the line.
   public func finish() {
     if quiet { return }
@@ -48,12 +55,12 @@ public final class ProgressReporter: @unchecked Sendable {
     let elapsed = Date().timeIntervalSince(started)
     let fraction = total > 0 ? Double(done) / Double(total) : 1
     let rate = elapsed > 0 ? Double(done) / elapsed : 0
-    let stats = "\(done)/\(total) \(String(format: "%.1f", elapsed)) s, \(Int(rate.rounded()))/s"
+    let stats = "\(done)/\(total) \(String(format: "%.1f", elapsed)) s, \(Int(rate.rounded()))/s" + (detail.isEmpty ? "" : "  " + detail)
     var line: String
     if isTerminal {
       let width = 30
       let filled = Int((fraction * Double(width)).rounded(.down))
-      line = "\r\(label) [" + String(repeating: "#", count: filled)
+      line = "\r\u{1B}[2K\(label) [" + String(repeating: "#", count: filled)
         + String(repeating: "-", count: width - filled) + "] \(stats)"
       if final { line += "\n" }
     } else {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Generators
 import Metrics
 
 extension GanEval {
@@ -10,6 +11,8 @@ extension GanEval {
       for entry in Registry.metrics { print("  \(entry.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(entry.summary)") }
       print("transforms:")
       for entry in Registry.transforms { print("  \(entry.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(entry.summary)") }
+      print("generators:")
+      for entry in GeneratorRegistry.entries { print("  \(entry.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(entry.summary)") }
     }
   }
 }

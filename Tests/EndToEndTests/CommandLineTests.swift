@@ -4,32 +4,8 @@ import XCTest
 
 /// Runs the built `gan-eval` binary as a user would and checks its files, output and exit codes.
 final class CommandLineTests: XCTestCase {
-  struct Result {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-  }
-
   static var binary: String {
     URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("gan-eval").path
-  }
-
-  @discardableResult
-  func run(_ arguments: [String], expect status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line) throws -> Result {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Self.binary)
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let result = Result(
-      status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
-    XCTAssertEqual(result.status, status, "gan-eval \(arguments.joined(separator: " "))\n\(result.stderr)", file: file, line: line)
-    return result
   }
 
   /// Imports 600 real digits once for the tests below.
@@ -47,15 +23,15 @@ final class CommandLineTests: XCTestCase {
     try Repo.requireData()
     let work = temporaryDirectory("e2e-run")
     let blurred = work + "/blurred"
-    try run(["filter", Self.digits, "--sigma", "1", "--out", blurred, "--quiet"])
-    let entropy = try run(["entropy", Self.digits, blurred, "--svg", "--out", work + "/entropy", "--quiet"])
+    try ganEval(["filter", Self.digits, "--sigma", "1", "--out", blurred, "--quiet"])
+    let entropy = try ganEval(["entropy", Self.digits, blurred, "--svg", "--out", work + "/entropy", "--quiet"])
     XCTAssertTrue(entropy.stdout.contains("digits: n=5000"), entropy.stdout)
     XCTAssertTrue(entropy.stdout.contains("blurred: n=5000"), entropy.stdout)
     let csv = try String(contentsOfFile: work + "/entropy/entropy.csv", encoding: .utf8)
     XCTAssertTrue(csv.hasPrefix("set,file,label,entropy_bits\r\n"))
     XCTAssertEqual(csv.split(separator: "\r\n").count, 1 + 10_000)
     XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/entropy/entropy.svg"))
-    let histogram = try run(["histogram", Self.digits, blurred, "--svg", "--out", work + "/histogram", "--json"])
+    let histogram = try ganEval(["histogram", Self.digits, blurred, "--svg", "--out", work + "/histogram", "--json"])
     let json = try JSONSerialization.jsonObject(with: Data(histogram.stdout.utf8)) as! [String: Any]
     let pairs = (json["results"] as! [String: Any])["pairs"] as! [[String: Any]]
     XCTAssertGreaterThan(pairs[0]["jensen_shannon_bits"] as! Double, 0.01)
@@ -66,8 +42,8 @@ final class CommandLineTests: XCTestCase {
     try Repo.requireData()
     let work = temporaryDirectory("e2e-threads")
     for threads in ["1", "2", "3"] {
-      try run(["entropy", Self.digits, "--out", work + "/t" + threads, "--threads", threads, "--quiet"])
-      try run(["filter", Self.digits, "--sigma", "0.8", "--out", work + "/f" + threads, "--threads", threads, "--quiet"])
+      try ganEval(["entropy", Self.digits, "--out", work + "/t" + threads, "--threads", threads, "--quiet"])
+      try ganEval(["filter", Self.digits, "--sigma", "0.8", "--out", work + "/f" + threads, "--threads", threads, "--quiet"])
     }
     let one = try Data(contentsOf: URL(fileURLWithPath: work + "/t1/entropy.csv"))
     XCTAssertEqual(one, try Data(contentsOf: URL(fileURLWithPath: work + "/t2/entropy.csv")))
@@ -81,33 +57,33 @@ final class CommandLineTests: XCTestCase {
     let work = temporaryDirectory("e2e-bad")
     try FileManager.default.createDirectory(atPath: work + "/set", withIntermediateDirectories: true)
     try Data("junk".utf8).write(to: URL(fileURLWithPath: work + "/set/broken.png"))
-    let failed = try run(["entropy", work + "/set", "--out", work + "/out", "--quiet"], expect: 1)
+    let failed = try ganEval(["entropy", work + "/set", "--out", work + "/out", "--quiet"], expect: 1)
     XCTAssertTrue(failed.stderr.contains(work + "/set/broken.png: not a readable PNG"), failed.stderr)
     XCTAssertFalse(FileManager.default.fileExists(atPath: work + "/out/entropy.csv"))
-    let empty = try run(["histogram", work + "/nothing-here", "--quiet"], expect: 1)
+    let empty = try ganEval(["histogram", work + "/nothing-here", "--quiet"], expect: 1)
     XCTAssertTrue(empty.stderr.contains("nothing-here: no such directory"), empty.stderr)
-    let badBins = try run(["histogram", work + "/set", "--bins", "0"], expect: 1)
+    let badBins = try ganEval(["histogram", work + "/set", "--bins", "0"], expect: 1)
     XCTAssertTrue(badBins.stderr.contains("--bins"), badBins.stderr)
-    let skipped = try run(["entropy", Self.digits, work + "/set", "--skip-bad", "--out", work + "/skip", "--quiet"], expect: 1)
+    let skipped = try ganEval(["entropy", Self.digits, work + "/set", "--skip-bad", "--out", work + "/skip", "--quiet"], expect: 1)
     XCTAssertTrue(skipped.stderr.contains("none of its 1 PNG files could be read"), skipped.stderr)
   }
 
   func testEveryCommandHasHelpAndPluginsAreListed() throws {
     for command in ["histogram", "entropy", "filter", "import", "export", "plugins"] {
-      let help = try run([command, "--help"])
+      let help = try ganEval([command, "--help"])
       XCTAssertTrue(help.stdout.contains("USAGE: gan-eval \(command)"), command)
     }
-    let plugins = try run(["plugins"])
+    let plugins = try ganEval(["plugins"])
     for name in ["histogram", "entropy", "gaussian"] { XCTAssertTrue(plugins.stdout.contains("  \(name) "), plugins.stdout) }
   }
 
   func testExportThenImportNPYRoundTrip() throws {
     try Repo.requireData()
     let work = temporaryDirectory("e2e-npy")
-    try run(["export", Self.digits, "--npy", work + "/x.npy", "--labels", work + "/y.npy"])
-    try run(["import", work + "/x.npy", "--labels", work + "/y.npy", "--out", work + "/back"])
-    let a = try run(["entropy", Self.digits, "--out", work + "/ea", "--quiet", "--name", "d"])
-    let b = try run(["entropy", work + "/back", "--out", work + "/eb", "--quiet", "--name", "d"])
+    try ganEval(["export", Self.digits, "--npy", work + "/x.npy", "--labels", work + "/y.npy"])
+    try ganEval(["import", work + "/x.npy", "--labels", work + "/y.npy", "--out", work + "/back"])
+    let a = try ganEval(["entropy", Self.digits, "--out", work + "/ea", "--quiet", "--name", "d"])
+    let b = try ganEval(["entropy", work + "/back", "--out", work + "/eb", "--quiet", "--name", "d"])
     XCTAssertEqual(a.stdout.split(separator: "\n").first, b.stdout.split(separator: "\n").first)
   }
 }

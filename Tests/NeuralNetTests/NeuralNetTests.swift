@@ -10,6 +10,9 @@ final class GradientTests: XCTestCase {
     var random = SplitMix64(seed: 3)
     let network = try make(&random)
     var pass = Pass(training: true, threads: 2, seed: 9)
+    // Spectral norm's power iteration moves u on every training pass: let it converge first.
+    for _ in 0..<50 { _ = network.forward(input, &pass) }
+    pass = Pass(training: true, threads: 2, seed: 9)
     let out = network.forward(input, &pass)
     let weights = (0..<out.data.count).map { _ in Float(random.nextGaussian()) }
     func loss(_ x: Tensor) -> Double {
@@ -72,6 +75,46 @@ final class GradientTests: XCTestCase {
           Flatten(), Dense(48, 6, random: &random), BatchNorm(6), Dense(6, 2, random: &random),
         ])
     }, input: randomImages(5, 2, 4))
+  }
+
+  func testGeneratorAndCriticLayerGradients() throws {
+    // generator-like: dense → reshape → instance norm → upsample → conv → tanh
+    try checkGradients({ random in
+      try Network(
+        input: Shape(channels: 6),
+        layers: [
+          Dense(6, 2 * 3 * 3, random: &random), InstanceNorm(18), Reshape(Shape(channels: 2, height: 3, width: 3)),
+          InstanceNorm(2), Upsample(2), Convolution(2, 1, kernel: 3, padding: 1, random: &random), Activation(.tanh),
+        ])
+    }, input: Tensor(rows: 3, features: 6, data: (0..<18).map { Float($0 % 5) / 5 - 0.3 }))
+    // critic-like with spectral normalisation on conv and dense
+    try checkGradients({ random in
+      try Network(
+        input: Shape(channels: 1, height: 6, width: 6),
+        layers: [
+          Convolution(1, 3, kernel: 3, stride: 2, padding: 1, spectralNorm: true, random: &random), Activation(.leakyRelu(0.2)),
+          Flatten(), Dense(27, 1, spectralNorm: true, random: &random),
+        ])
+    }, input: randomImages(4, 1, 6))
+  }
+
+  func testSpectralNormBoundsTheLargestSingularValue() throws {
+    var random = SplitMix64(seed: 2)
+    let dense = Dense(20, 10, spectralNorm: true, random: &random)
+    for i in dense.weight.value.indices { dense.weight.value[i] *= 7 }
+    let network = try Network(input: Shape(channels: 20), layers: [dense])
+    var pass = Pass(training: true)
+    for _ in 0..<100 { _ = network.forward(Tensor(rows: 1, features: 20, data: [Float](repeating: 0.1, count: 20)), &pass) }
+    // ‖W/σ · x‖ ≤ ‖x‖ for every x: try many random directions
+    var worst: Float = 0
+    for _ in 0..<200 {
+      let x = (0..<20).map { _ in Float(random.nextGaussian()) }
+      var p = Pass(training: false)
+      let y = network.forward(Tensor(rows: 1, features: 20, data: x), &p).data
+      worst = max(worst, y.reduce(0) { $0 + $1 * $1 }.squareRoot() / x.reduce(0) { $0 + $1 * $1 }.squareRoot())
+    }
+    XCTAssertLessThanOrEqual(worst, 1.001)
+    XCTAssertGreaterThan(worst, 0.5)
   }
 
   func testDropoutGradientUsesTheSameMask() throws {

@@ -1,0 +1,167 @@
+import Foundation
+import ImageIO
+import Metrics
+import NeuralNet
+import Workers
+
+/// `gan`: a generative adversarial network trained with binary cross-entropy and the
+/// non-saturating generator loss (Goodfellow et al. 2014), optionally class-conditional.
+///
+/// Architectures:
+/// - `mlp`: G z(noise)[+one-hot] → 128 → 256 → 512 → H·W, LeakyReLU 0.2 (+ norm), tanh;
+///   D H·W[+one-hot] → 512 → 256 → 1, LeakyReLU 0.2, dropout (+ spectral norm), logit.
+/// - `dcgan`: G z[+one-hot] → dense 128·(H/4)·(W/4) → reshape → upsample ×2 → conv 3×3 (64) →
+///   upsample ×2 → conv 3×3 (1) → tanh, norm after the dense and first conv; D conv 4×4/2 (64) →
+///   conv 4×4/2 (128) → dense 1, LeakyReLU 0.2, dropout (+ spectral norm); one-hot labels enter
+///   D as constant planes.
+public struct GAN: Generator {
+  public static let name = "gan"
+  public static let summary = "GAN (MLP or DCGAN-style), optionally conditional: BCE with the non-saturating G loss, Adam, label smoothing, schedules"
+
+  public enum Architecture: String, CaseIterable, Sendable { case mlp, dcgan }
+  public enum Normalisation: String, CaseIterable, Sendable { case none, batch, instance }
+  public enum Schedule: String, CaseIterable, Sendable { case constant, step, linear, cosine }
+  public enum Conditioning: String, CaseIterable, Sendable { case auto, yes, no }
+
+  public var architecture = Architecture.mlp
+  public var noise = 100
+  public var epochs = 100
+  public var batchSize = 128
+  public var learningRate = 2e-4
+  public var beta1 = 0.5
+  public var beta2 = 0.999
+  public var generatorNorm = Normalisation.batch
+  public var dropout = 0.3
+  public var leakySlope = 0.2
+  public var spectralNorm = false
+  /// The target for real images in D's loss (1 = no smoothing; 0.9 = one-sided smoothing).
+  public var realLabel = 0.9
+  public var schedule = Schedule.constant
+  /// Grow D's view from 14×14 to 28×28 (see `progressiveAlpha`).
+  public var progressive = false
+  public var conditioning = Conditioning.auto
+  public var sampleEvery = 5
+  public var checkpointEvery = 5
+
+  public init() {}
+
+  public init(options o: PluginOptions) throws {
+    try o.rejectUnknown([
+      "arch", "noise", "epochs", "batch", "lr", "beta1", "beta2", "g-norm", "dropout", "leaky", "spectral-norm", "real-label",
+      "schedule", "progressive", "conditional", "sample-every", "checkpoint-every",
+    ])
+    architecture = try o.choice("arch", default: architecture)
+    noise = try o.int("noise", default: noise, in: 1...4096)
+    epochs = try o.int("epochs", default: epochs, in: 1...100_000)
+    batchSize = try o.int("batch", default: batchSize, in: 2...65_536)
+    learningRate = try o.double("lr", default: learningRate, where: { $0 > 0 && $0 < 1 }, expected: "in (0, 1)")
+    beta1 = try o.double("beta1", default: beta1, where: { $0 >= 0 && $0 < 1 }, expected: "in [0, 1)")
+    beta2 = try o.double("beta2", default: beta2, where: { $0 >= 0 && $0 < 1 }, expected: "in [0, 1)")
+    generatorNorm = try o.choice("g-norm", default: generatorNorm)
+    dropout = try o.double("dropout", default: dropout, where: { $0 >= 0 && $0 < 1 }, expected: "in [0, 1)")
+    leakySlope = try o.double("leaky", default: leakySlope, where: { $0 >= 0 && $0 < 1 }, expected: "in [0, 1)")
+    spectralNorm = try o.bool("spectral-norm", default: spectralNorm)
+    realLabel = try o.double("real-label", default: realLabel, where: { $0 > 0.5 && $0 <= 1 }, expected: "in (0.5, 1]")
+    schedule = try o.choice("schedule", default: schedule)
+    progressive = try o.bool("progressive", default: progressive)
+    conditioning = try o.choice("conditional", default: conditioning)
+    sampleEvery = try o.int("sample-every", default: sampleEvery, in: 0...100_000)
+    checkpointEvery = try o.int("checkpoint-every", default: checkpointEvery, in: 1...100_000)
+  }
+
+  public var parameters: [(String, JSON)] {
+    [
+      ("arch", .string(architecture.rawValue)), ("noise", .int(noise)), ("epochs", .int(epochs)), ("batch", .int(batchSize)),
+      ("lr", .number(learningRate)), ("beta1", .number(beta1)), ("beta2", .number(beta2)), ("g_norm", .string(generatorNorm.rawValue)),
+      ("d_dropout", .number(dropout)), ("leaky", .number(leakySlope)), ("spectral_norm", .bool(spectralNorm)),
+      ("real_label", .number(realLabel)), ("schedule", .string(schedule.rawValue)), ("progressive", .bool(progressive)),
+      ("conditional", .string(conditioning.rawValue)), ("loss", .string("BCE, non-saturating G")),
+    ]
+  }
+
+  /// The learning rate in an epoch (1-based) under the schedule.
+  public func learningRate(epoch: Int) -> Double {
+    let t = Double(epoch - 1) / Double(max(epochs, 1))
+    switch schedule {
+    case .constant: return learningRate
+    case .step: return learningRate * pow(0.5, Double(Int(t * 3)))  // halves after each third
+    case .linear: return learningRate * (1 - t)
+    case .cosine: return learningRate * 0.5 * (1 + cos(Double.pi * t))
+    }
+  }
+
+  /// Progressive growing as a resolution curriculum on D's input: x ↦ α·x + (1−α)·B(x), B the
+  /// 2×2 block average (a 14×14 image shown at 28×28). α = 0 for the first quarter of the epochs,
+  /// rises linearly to 1 by half-way (the fade-in), then stays 1. The layers keep their size.
+  public func progressiveAlpha(epoch: Int, step: Int, stepsPerEpoch: Int) -> Float {
+    guard progressive else { return 1 }
+    let t = (Double(epoch - 1) + Double(step) / Double(max(stepsPerEpoch, 1))) / Double(max(epochs, 1))
+    return Float(min(1, max(0, (t - 0.25) / 0.25)))
+  }
+
+  // MARK: - Networks
+
+  func makeGenerator(classes: Int, height: Int, width: Int, random: inout SplitMix64) throws -> Network {
+    let input = noise + classes
+    func norm(_ n: Int, planes: Bool) -> [any Layer] {
+      switch generatorNorm {
+      case .none: return []
+      case .batch: return [BatchNorm(n)]
+      case .instance: return [InstanceNorm(n)]
+      }
+    }
+    let slope = Float(leakySlope)
+    switch architecture {
+    case .mlp:
+      var layers: [any Layer] = []
+      var width0 = input
+      for size in [128, 256, 512] {
+        layers.append(Dense(width0, size, random: &random))
+        if width0 != input { layers += norm(size, planes: false) }  // no norm on the first layer, as DCGAN advises
+        layers.append(Activation(.leakyRelu(slope)))
+        width0 = size
+      }
+      layers += [Dense(512, height * width, random: &random), Activation(.tanh), Reshape(Shape(channels: 1, height: height, width: width))]
+      return try Network(input: Shape(channels: input), layers: layers)
+    case .dcgan:
+      guard height % 4 == 0 && width % 4 == 0 else {
+        throw EvalError.badParameter(name: "--arch", reason: "dcgan needs image sides divisible by 4, got \(width)×\(height); use --arch mlp")
+      }
+      let base = Shape(channels: 128, height: height / 4, width: width / 4)
+      var layers: [any Layer] = [Dense(input, base.count, random: &random)]
+      layers += norm(base.count, planes: false)
+      layers += [Activation(.relu), Reshape(base), Upsample(2), Convolution(128, 64, kernel: 3, padding: 1, random: &random)]
+      layers += norm(64, planes: true)
+      layers += [Activation(.relu), Upsample(2), Convolution(64, 1, kernel: 3, padding: 1, random: &random), Activation(.tanh)]
+      return try Network(input: Shape(channels: input), layers: layers)
+    }
+  }
+
+  func makeDiscriminator(classes: Int, height: Int, width: Int, random: inout SplitMix64) throws -> Network {
+    let slope = Float(leakySlope)
+    var drop: [any Layer] { dropout > 0 ? [Dropout(Float(dropout))] : [] }  // a fresh layer per use: layers keep state
+    switch architecture {
+    case .mlp:
+      let input = height * width + classes
+      return try Network(
+        input: Shape(channels: input),
+        layers: [Dense(input, 512, spectralNorm: spectralNorm, random: &random), Activation(.leakyRelu(slope))] + drop
+          + [Dense(512, 256, spectralNorm: spectralNorm, random: &random), Activation(.leakyRelu(slope))] + drop
+          + [Dense(256, 1, spectralNorm: spectralNorm, random: &random)])
+    case .dcgan:
+      let channels = 1 + classes
+      let (h2, w2) = ((height + 1) / 2, (width + 1) / 2)
+      let (h4, w4) = ((h2 + 1) / 2, (w2 + 1) / 2)
+      return try Network(
+        input: Shape(channels: channels, height: height, width: width),
+        layers: [Convolution(channels, 64, kernel: 4, stride: 2, padding: 1, spectralNorm: spectralNorm, random: &random), Activation(.leakyRelu(slope))]
+          + drop
+          + [Convolution(64, 128, kernel: 4, stride: 2, padding: 1, spectralNorm: spectralNorm, random: &random), Activation(.leakyRelu(slope))]
+          + drop + [Flatten(), Dense(128 * h4 * w4, 1, spectralNorm: spectralNorm, random: &random)])
+    }
+  }
+
+  public func train(on real: ImageSet, context: TrainingContext) throws -> TrainingOutcome {
+    try GANTrainer(gan: self, real: real, context: context).run()
+  }
+}

@@ -1,0 +1,119 @@
+import Foundation
+
+/// Instance normalisation (Ulyanov et al. 2016): each sample normalised on its own, per channel
+/// over the spatial positions for planes, over all its features for rows; then a learned scale
+/// and shift per channel (per feature for rows). ε = 1e-5; no running statistics.
+public final class InstanceNorm: Layer {
+  public let channels: Int
+  public let epsilon: Float
+  public let scale: Parameter
+  public let shift: Parameter
+  private var normalised: [Float] = []
+  private var inverseStd: [Float] = []
+
+  public init(_ channels: Int, epsilon: Float = 1e-5) {
+    (self.channels, self.epsilon) = (channels, epsilon)
+    scale = Parameter("scale", [Float](repeating: 1, count: channels))
+    shift = Parameter("shift", [Float](repeating: 0, count: channels))
+  }
+
+  public var spec: LayerSpec { LayerSpec("instancenorm", [("channels", "\(channels)"), ("epsilon", "\(epsilon)")]) }
+  public var parameters: [Parameter] { [scale, shift] }
+
+  public func outputShape(_ shape: Shape) throws -> Shape {
+    guard shape.channels == channels else { throw NetworkError.shape("instancenorm has \(channels) channels, got \(shape)") }
+    return shape
+  }
+
+  /// The groups normalised together: (start, count, affine index of value i in the group).
+  private func groups(_ x: Tensor) -> (count: Int, size: Int, start: (Int) -> Int, affine: (Int, Int) -> Int) {
+    if x.layout == .rows { return (x.batch, x.features, { $0 * x.features }, { _, i in i }) }
+    let plane = x.height * x.width
+    // planes: group (c, b) is contiguous at (c·batch + b)·plane
+    return (x.channels * x.batch, plane, { $0 * plane }, { g, _ in g / x.batch })
+  }
+
+  public func forward(_ x: Tensor, _ pass: inout Pass) -> Tensor {
+    let (count, size, start, affine) = groups(x)
+    var out = [Float](repeating: 0, count: x.data.count)
+    var xhat = [Float](repeating: 0, count: x.data.count)
+    var inverse = [Float](repeating: 0, count: count)
+    for g in 0..<count {
+      let base = start(g)
+      var sum = 0.0
+      for i in 0..<size { sum += Double(x.data[base + i]) }
+      let mean = sum / Double(size)
+      var squares = 0.0
+      for i in 0..<size { let d = Double(x.data[base + i]) - mean; squares += d * d }
+      let invStd = Float(1 / (squares / Double(size) + Double(epsilon)).squareRoot())
+      inverse[g] = invStd
+      for i in 0..<size {
+        let h = (x.data[base + i] - Float(mean)) * invStd
+        xhat[base + i] = h
+        let a = affine(g, i)
+        out[base + i] = h * scale.value[a] + shift.value[a]
+      }
+    }
+    if pass.training { (normalised, inverseStd) = (xhat, inverse) }
+    return x.with(out)
+  }
+
+  public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
+    let (count, size, start, affine) = groups(dy)
+    var dx = [Float](repeating: 0, count: dy.data.count)
+    let m = Float(size)
+    for g in 0..<count {
+      let base = start(g)
+      var sumD = 0.0, sumDX = 0.0
+      for i in 0..<size {
+        let a = affine(g, i)
+        let d = dy.data[base + i] * scale.value[a]
+        scale.gradient[a] += dy.data[base + i] * normalised[base + i]
+        shift.gradient[a] += dy.data[base + i]
+        sumD += Double(d)
+        sumDX += Double(d) * Double(normalised[base + i])
+      }
+      let k = inverseStd[g] / m
+      for i in 0..<size {
+        let d = dy.data[base + i] * scale.value[affine(g, i)]
+        dx[base + i] = k * (m * d - Float(sumD) - normalised[base + i] * Float(sumDX))
+      }
+    }
+    return dy.with(dx)
+  }
+}
+
+/// Nearest-neighbour upsampling of planes by an integer factor (a DCGAN-style generator's
+/// alternative to transposed convolution, free of checkerboard artefacts).
+public final class Upsample: Layer {
+  public let factor: Int
+  public init(_ factor: Int = 2) { self.factor = factor }
+  public var spec: LayerSpec { LayerSpec("upsample", [("factor", "\(factor)")]) }
+
+  public func outputShape(_ shape: Shape) throws -> Shape {
+    guard !shape.isFlat else { throw NetworkError.shape("upsample needs planes, got \(shape)") }
+    return Shape(channels: shape.channels, height: shape.height * factor, width: shape.width * factor)
+  }
+
+  public func forward(_ x: Tensor, _ pass: inout Pass) -> Tensor {
+    let (h, w, f) = (x.height, x.width, factor)
+    let (oh, ow) = (h * f, w * f)
+    let planes = x.channels * x.batch
+    var out = [Float](repeating: 0, count: planes * oh * ow)
+    for p in 0..<planes {
+      for y in 0..<oh { for xx in 0..<ow { out[(p * oh + y) * ow + xx] = x.data[(p * h + y / f) * w + xx / f] } }
+    }
+    return Tensor(planes: x.channels, batch: x.batch, height: oh, width: ow, data: out)
+  }
+
+  public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
+    let f = factor
+    let (h, w) = (dy.height / f, dy.width / f)
+    let planes = dy.channels * dy.batch
+    var dx = [Float](repeating: 0, count: planes * h * w)
+    for p in 0..<planes {
+      for y in 0..<dy.height { for xx in 0..<dy.width { dx[(p * h + y / f) * w + xx / f] += dy.data[(p * dy.height + y) * dy.width + xx] } }
+    }
+    return Tensor(planes: dy.channels, batch: dy.batch, height: h, width: w, data: dx)
+  }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import XCTest
+
+/// What a run of the built binary printed and returned.
+struct Result {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+}
+
+extension XCTestCase {
+  /// Runs the built `gan-eval` with arguments and checks its exit status.
+  @discardableResult
+  func ganEval(_ arguments: [String], expect status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let result = Result(
+      status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    XCTAssertEqual(result.status, status, "gan-eval \(arguments.joined(separator: " "))\n\(result.stderr)", file: file, line: line)
+    return result
+  }
+}
