@@ -18,25 +18,29 @@ test: setup
 	$(SWIFT) build $(TESTFLAGS) --build-tests
 	$(SWIFT) test $(TESTFLAGS) --skip-build
 
-# The main job on the embedded default: the 5,000 real digits against a degraded (blurred) copy.
+# The main job on the embedded default: train a GAN on the 5,000 real digits and evaluate its samples.
 demo: build
 	scripts/demo.sh $(BIN) $(OUT)
 
 # Regenerates the SVG gallery in plots/ from the demo run.
 plots: demo
-	cp $(OUT)/entropy/entropy.svg plots/entropy.svg
-	cp $(OUT)/histogram/histogram.svg plots/histogram.svg
-	cp $(OUT)/tsne/tsne_by_set.svg plots/tsne_by_set.svg
-	cp $(OUT)/tsne/tsne_by_class.svg plots/tsne_by_class.svg
-	cp $(OUT)/tsne3d/tsne3d_by_class.svg plots/tsne3d_by_class.svg
-	cp $(OUT)/tsne-class5/tsne_by_set.svg plots/tsne_class5.svg
-	cp $(OUT)/classifier/training.svg plots/classifier_training.svg
-	cp $(OUT)/classify/confusion.svg plots/confusion.svg
-	cp $(OUT)/fid/memorisation.svg plots/memorisation.svg
+	cp $(OUT)/evaluate/entropy/entropy.svg plots/entropy.svg
+	cp $(OUT)/evaluate/histogram/histogram.svg plots/histogram.svg
+	cp $(OUT)/evaluate/tsne/tsne_by_set.svg plots/tsne_by_set.svg
+	cp $(OUT)/evaluate/tsne/tsne_by_class.svg plots/tsne_by_class.svg
+	cp $(OUT)/evaluate/tsne-2/tsne3d_by_class.svg plots/tsne3d_by_class.svg
+	cp $(OUT)/evaluate/tsne-3/tsne_by_set.svg plots/tsne_class5.svg
+	cp $(OUT)/judge/training.svg plots/classifier_training.svg
+	cp $(OUT)/evaluate/classify/confusion.svg plots/confusion.svg
+	cp $(OUT)/evaluate/classify/class_distribution.svg plots/class_distribution.svg
+	cp $(OUT)/evaluate/fid/memorisation.svg plots/memorisation.svg
+	cp $(OUT)/gan/losses.svg plots/gan_losses.svg
+	cp $(OUT)/gan/samples/epoch-200.svg plots/gan_samples.svg
 
 # Side-by-side benchmark against the Python reference stack; writes BENCHMARKS.md.
 bench: build
 	$(SWIFT) build -c release --product tsne-bench
+	$(SWIFT) build -c release --product gemm-bench
 	scripts/setup.sh --python
 	bench/run.sh all
 

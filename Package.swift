@@ -31,8 +31,9 @@ let modules: [Target] = [
   .target(name: "Classifier", dependencies: ["NeuralNet", "ImageIO", "Workers"]),
   .target(name: "Metrics", dependencies: ["ImageIO", "Plot", "Workers", "CGSL", "TSNE", "NeuralNet", "Classifier", "FeatureSpace"]),
   .target(name: "Generators", dependencies: ["NeuralNet", "ImageIO", "Metrics", "Plot", "Workers"]),
-  .target(name: "GANEval", dependencies: ["Metrics", "Classifier", "Generators", "ImageIO", "Plot", "Workers", "CBLAS"]),
+  .target(name: "GANEval", dependencies: ["Metrics", "Classifier", "Generators", .product(name: "Yams", package: "Yams"), "ImageIO", "Plot", "Workers", "CBLAS"]),
   .executableTarget(name: "tsne-bench", dependencies: ["TSNE", "ImageIO"]),
+  .executableTarget(name: "gemm-bench", dependencies: ["CBLAS"]),
   .executableTarget(
     name: "gan-eval",
     dependencies: [
@@ -50,6 +51,7 @@ let tests: [Target] = [
   .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
   .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "FeatureSpace", "ImageIO", "TestSupport"]),
   .testTarget(name: "FeatureSpaceTests", dependencies: ["FeatureSpace", "ImageIO", "TestSupport"]),
+  .testTarget(name: "GeneratorsTests", dependencies: ["Generators", "NeuralNet", "Metrics", "ImageIO", "TestSupport"]),
   .testTarget(name: "TSNETests", dependencies: ["TSNE", "ImageIO", "TestSupport"]),
   .testTarget(name: "MetricsTests", dependencies: ["Metrics", "ImageIO", "TestSupport"]),
   .testTarget(name: "GANEvalTests", dependencies: ["GANEval", "Metrics", "ImageIO", "CBLAS", "TestSupport"]),
@@ -63,7 +65,8 @@ let package = Package(
     .library(name: "GANEval", targets: ["GANEval"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: systemLibraries + modules + tests
 )

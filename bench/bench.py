@@ -10,22 +10,15 @@ its spread is small against the ratio). Peak memory is the maximum resident set 
 """
 import json, os, platform, re, shutil, statistics, subprocess, sys, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import timed  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/release/gan-eval"))
 WORK = os.path.join(ROOT, "bench/work")
 PY = os.path.join(ROOT, ".venv/bin/python")
 FASHION = os.path.join(ROOT, "data/fashion-mnist")
 
-
-def timed(cmd):
-    """Runs cmd under GNU time; returns (wall seconds, peak RSS MiB, stdout)."""
-    start = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
-    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
-    return wall, rss_kb / 1024, proc.stdout
 
 
 def fresh(path):

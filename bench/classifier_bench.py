@@ -7,7 +7,10 @@ Run by bench/run.sh (after a release build and `make setup`):
   - `gan-eval fid` digits against a Gaussian-blurred copy, cold and with the real features cached.
 No peer is timed here (the issue names none; PyTorch is not installable on this machine).
 """
-import json, os, platform, re, shutil, subprocess, sys, time
+import json, os, platform, shutil, subprocess, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import timed, write_section  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build/release/gan-eval"))
@@ -15,15 +18,6 @@ WORK = os.path.join(ROOT, "bench/work")
 FASHION = os.path.join(ROOT, "data/fashion-mnist")
 EPOCHS_FASHION = int(os.environ.get("FASHION_EPOCHS", "10"))
 
-
-def timed(cmd):
-    start = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
-    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
-    return wall, rss_kb / 1024, proc.stdout
 
 
 def ensure_import(source, out):
@@ -83,10 +77,7 @@ def main():
         f"KID {fid['classifier']['kid_mean']:.4f} ± {fid['classifier']['kid_std']:.4f}, 1-NN accuracy {fid['classifier']['one_nn_accuracy']:.3f}.",
         "",
     ]
-    os.makedirs(os.path.join(ROOT, "bench/results"), exist_ok=True)
-    with open(os.path.join(ROOT, "bench/results/classifier.md"), "w") as fh:
-        fh.write("\n".join(lines))
-    print("\n".join(lines))
+    write_section("classifier", lines)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ public struct ClassifierTraining: Sendable {
     useSingleThreadedBLAS()
     let network = classifier.network
     let adam = Adam(network.parameters, learningRate: learningRate)
+    adam.threads = threads
     var pass = Pass(training: true, threads: threads, seed: seed ^ 0xD0_0D)
     let started = Date()
     var history: [Epoch] = []

@@ -7,6 +7,19 @@ import Plot
 /// `classifier train`: trains the LeNet-style classifier on a labelled real set and writes the
 /// model (classifier.ganet), the training curve (training.csv, training.svg) and summary.json.
 public enum ClassifierRun {
+  /// Training settings from named options (epochs, batch, lr, validation, shift), as a pipeline gives them.
+  public static func training(options values: [String: String]) throws -> ClassifierTraining {
+    let options = PluginOptions(values, plugin: "classifier")
+    try options.rejectUnknown(["epochs", "batch", "lr", "validation", "shift"])
+    var training = ClassifierTraining()
+    training.epochs = try options.int("epochs", default: training.epochs, in: 1...10_000)
+    training.batchSize = try options.int("batch", default: training.batchSize, in: 1...65_536)
+    training.learningRate = Float(try options.double("lr", default: Double(training.learningRate), where: { $0 > 0 && $0 < 1 }, expected: "in (0, 1)"))
+    training.validationFraction = try options.double("validation", default: training.validationFraction, where: { $0 >= 0 && $0 <= 0.9 }, expected: "from 0 to 0.9")
+    training.maxShift = try options.int("shift", default: training.maxShift, in: 0...8)
+    return training
+  }
+
   public static func train(
     directory: String, testDirectory: String?, training: ClassifierTraining, settings: RunSettings
   ) throws -> Evaluation.Outcome {

@@ -25,7 +25,7 @@ public struct GAN: Generator {
 
   public var architecture = Architecture.mlp
   public var noise = 100
-  public var epochs = 100
+  public var epochs = 200
   public var batchSize = 128
   public var learningRate = 2e-4
   public var beta1 = 0.5

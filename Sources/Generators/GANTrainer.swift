@@ -65,6 +65,7 @@ final class GANTrainer {
     discriminator.metadata = [("kind", "gan-discriminator")]
     adamG = Adam(generator.parameters, learningRate: Float(gan.learningRate), beta1: Float(gan.beta1), beta2: Float(gan.beta2))
     adamD = Adam(discriminator.parameters, learningRate: Float(gan.learningRate), beta1: Float(gan.beta1), beta2: Float(gan.beta2))
+    (adamG.threads, adamD.threads) = (context.threads, context.threads)
     if context.resume { try loadCheckpoint() }
   }
 

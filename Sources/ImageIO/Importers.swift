@@ -168,3 +168,20 @@ public enum Importers {
     return name
   }
 }
+
+extension Importers {
+  /// Reads any supported source by its extension: `.npy`, `.csv[.gz]`, else MNIST IDX (labels
+  /// found beside the images file when not given).
+  public static func read(_ source: String, labels: String? = nil, labelColumn: LabelColumn = .auto) throws -> ImageSet {
+    let lower = source.lowercased()
+    if lower.hasSuffix(".npy") { return try readNPY(source, labels: labels) }
+    if lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz") { return try readCSV(source, labelColumn: labelColumn) }
+    return try readIDX(images: source, labels: labels ?? besideLabels(source))
+  }
+
+  static func besideLabels(_ path: String) -> String? {
+    let candidate = path.replacingOccurrences(of: "-images-idx3", with: "-labels-idx1")
+      .replacingOccurrences(of: "-images.idx3", with: "-labels.idx1")
+    return candidate != path && FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+  }
+}

@@ -4,6 +4,7 @@ import CBLAS
 /// whose upper triangle is given row-major (= lower triangle column-major), by LAPACK dsyevd.
 /// Overwrites `matrix`.
 public func symmetricEigen(_ matrix: inout [Double], order n: Int) -> (values: [Double], vectors: [Double]) {
+  useSingleThreadedBLAS()  // LAPACK's result must not depend on how many threads OpenBLAS was left with
   var values = [Double](repeating: 0, count: n)
   var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "L"))
   var size = Int32(n), lda = Int32(n), info: Int32 = 0
@@ -30,6 +31,7 @@ public func centered(_ data: [Double], rows n: Int, columns d: Int) -> (mean: [D
 
 /// The sample covariance (divisor n − 1) of already-centred rows, full symmetric `d × d`.
 public func covariance(centered data: [Double], rows n: Int, columns d: Int) -> [Double] {
+  useSingleThreadedBLAS()
   var c = [Double](repeating: 0, count: d * d)
   cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(n), 1 / Double(max(n - 1, 1)), data, Int32(d), 0, &c, Int32(d))
   for i in 0..<d { for j in 0..<i { c[i * d + j] = c[j * d + i] } }
@@ -38,6 +40,7 @@ public func covariance(centered data: [Double], rows n: Int, columns d: Int) -> 
 
 /// Row-major C = A·B for `m × k` A and `k × n` B, Float64.
 public func multiply(_ a: [Double], _ b: [Double], _ m: Int, _ k: Int, _ n: Int) -> [Double] {
+  useSingleThreadedBLAS()
   var c = [Double](repeating: 0, count: m * n)
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, &c, Int32(n))
   return c

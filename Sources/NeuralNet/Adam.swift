@@ -10,6 +10,8 @@ public final class Adam {
   private var first: [[Float]]
   private var second: [[Float]]
   public private(set) var steps = 0
+  /// Threads for the update (the result does not depend on it).
+  public var threads = 2
 
   public init(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
     (self.parameters, self.learningRate, self.beta1, self.beta2, self.epsilon) = (parameters, learningRate, beta1, beta2, epsilon)
@@ -28,12 +30,32 @@ public final class Adam {
         parameter.gradient.withUnsafeMutableBufferPointer { gradient in
           first[index].withUnsafeMutableBufferPointer { m in
             second[index].withUnsafeMutableBufferPointer { v in
-              for i in 0..<value.count {
-                let g = gradient[i]
-                m[i] = beta1 * m[i] + (1 - beta1) * g
-                v[i] = beta2 * v[i] + (1 - beta2) * g * g
-                value[i] -= rate * m[i] / ((v[i] / correction2).squareRoot() + epsilon)
-                gradient[i] = 0
+              // element-wise, so splitting it changes nothing in the result
+              let count = value.count
+              let (value, gradient, m, v) = (value.baseAddress!, gradient.baseAddress!, m.baseAddress!, v.baseAddress!)
+              forEachPart(count, threads: threads, parts: count >= 65_536 ? 2 : 1) { range in
+                // eight lanes at a time (the same arithmetic per element as the scalar tail)
+                var i = range.lowerBound
+                let raw = { (p: UnsafeMutablePointer<Float>) in UnsafeMutableRawPointer(p) }
+                while i + 8 <= range.upperBound {
+                  let g = raw(gradient + i).loadUnaligned(as: SIMD8<Float>.self)
+                  let mi = beta1 * raw(m + i).loadUnaligned(as: SIMD8<Float>.self) + (1 - beta1) * g
+                  let vi = beta2 * raw(v + i).loadUnaligned(as: SIMD8<Float>.self) + (1 - beta2) * g * g
+                  let step = rate * mi / ((vi / correction2).squareRoot() + epsilon)
+                  raw(m + i).storeBytes(of: mi, as: SIMD8<Float>.self)
+                  raw(v + i).storeBytes(of: vi, as: SIMD8<Float>.self)
+                  raw(value + i).storeBytes(of: raw(value + i).loadUnaligned(as: SIMD8<Float>.self) - step, as: SIMD8<Float>.self)
+                  raw(gradient + i).storeBytes(of: SIMD8<Float>(repeating: 0), as: SIMD8<Float>.self)
+                  i += 8
+                }
+                while i < range.upperBound {
+                  let g = gradient[i]
+                  m[i] = beta1 * m[i] + (1 - beta1) * g
+                  v[i] = beta2 * v[i] + (1 - beta2) * g * g
+                  value[i] -= rate * m[i] / ((v[i] / correction2).squareRoot() + epsilon)
+                  gradient[i] = 0
+                  i += 1
+                }
               }
             }
           }

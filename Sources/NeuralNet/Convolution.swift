@@ -110,7 +110,7 @@ public final class Convolution: Layer {
       }
     }
     if let u = spectralVector {
-      normalizer!.addWeightGradient(weightGradient, u: u, into: &weight.gradient)
+      normalizer!.addWeightGradient(weightGradient, weight: weight.value, u: u, into: &weight.gradient)
     } else {
       weight.gradient.withUnsafeMutableBufferPointer { dw in for i in 0..<dw.count { dw[i] += weightGradient[i] } }
     }

@@ -39,7 +39,7 @@ public final class Dense: Layer {
     let batch = x.batch
     if let u = spectralVector { weightInUse = normalizer!.normalise(weight.value, u: u, training: pass.training) }
     let weights = spectralVector == nil ? weight.value : weightInUse
-    var out = [Float](repeating: 0, count: batch * outputs)
+    var out = [Float](unsafeUninitializedCapacity: batch * outputs) { _, count in count = batch * outputs }  // beta 0 writes all
     x.data.withUnsafeBufferPointer { xs in
       weights.withUnsafeBufferPointer { w in
         out.withUnsafeMutableBufferPointer { y in
@@ -57,44 +57,42 @@ public final class Dense: Layer {
   }
 
   public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
-    let batch = dy.batch
-    var dx = [Float](repeating: 0, count: batch * inputs)
-    let parts = partCount(batch), size = outputs * inputs
-    var partial = [Float](repeating: 0, count: parts * size)
-    var weightGradient = [Float](repeating: 0, count: size)
+    let (batch, inputs, outputs) = (dy.batch, inputs, outputs)
+    var dx = [Float](unsafeUninitializedCapacity: batch * inputs) { _, count in count = batch * inputs }
     let weights = spectralVector == nil ? weight.value : weightInUse
+    // Without spectral norm, dYᵀ·X is added straight into the gradient (beta 1); with it, the
+    // gradient of W/σ is formed first and then mapped back to W.
+    var normalisedGradient = spectralVector == nil ? [] : [Float](repeating: 0, count: outputs * inputs)
     dy.data.withUnsafeBufferPointer { g in
       input.data.withUnsafeBufferPointer { xs in
         weights.withUnsafeBufferPointer { w in
-          weightGradient.withUnsafeMutableBufferPointer { dw in
-            dx.withUnsafeMutableBufferPointer { dxs in
-             partial.withUnsafeMutableBufferPointer { ps in
-              let (g, xs, w, dw, dxs, ps) = (g.baseAddress!, xs.baseAddress!, w.baseAddress!, dw.baseAddress!, dxs.baseAddress!, ps.baseAddress!)
-              // dW += dYᵀ·X, split over output rows; dX = dY·W, split over samples.
-              // one partial dYᵀ·X per fixed part of the batch, added in part order
-              try? parallelFor(parts, threads: pass.threads) { part in
-                let rows = chunk(part, of: parts, count: batch)
-                sgemm(true, false, outputs, inputs, rows.count, g + rows.lowerBound * outputs, outputs, xs + rows.lowerBound * inputs, inputs, 0, ps + part * size, inputs)
+          weight.gradient.withUnsafeMutableBufferPointer { gradient in
+            normalisedGradient.withUnsafeMutableBufferPointer { normalised in
+              dx.withUnsafeMutableBufferPointer { dxs in
+                let (g, xs, w, dxs) = (g.baseAddress!, xs.baseAddress!, w.baseAddress!, dxs.baseAddress!)
+                let dw = normalised.isEmpty ? gradient.baseAddress! : normalised.baseAddress!
+                // dW += dYᵀ·X split over output rows (each part owns its rows of dW: the sum over
+                // the batch is one sgemm, so the result does not depend on threads); dX = dY·W
+                // split over samples.
+                forEachPart(outputs, threads: pass.threads, parts: partCount(outputs)) { rows in
+                  sgemm(true, false, rows.count, inputs, batch, g + rows.lowerBound, outputs, xs, inputs, 1, dw + rows.lowerBound * inputs, inputs)
+                }
+                forEachPart(batch, threads: pass.threads, parts: partCount(batch)) { rows in
+                  sgemm(false, false, rows.count, inputs, outputs, g + rows.lowerBound * outputs, outputs, w, inputs, 0, dxs + rows.lowerBound * inputs, inputs)
+                }
               }
-              for part in 0..<parts { for i in 0..<size { dw[i] += ps[part * size + i] } }
-              forEachPart(batch, threads: pass.threads, parts: partCount(batch)) { rows in
-                sgemm(false, false, rows.count, inputs, outputs, g + rows.lowerBound * outputs, outputs, w, inputs, 0, dxs + rows.lowerBound * inputs, inputs)
-              }
-             }
             }
           }
         }
       }
     }
     if let u = spectralVector {
-      normalizer!.addWeightGradient(weightGradient, u: u, into: &weight.gradient)
-    } else {
-      weight.gradient.withUnsafeMutableBufferPointer { dw in for i in 0..<size { dw[i] += weightGradient[i] } }
+      normalizer!.addWeightGradient(normalisedGradient, weight: weight.value, u: u, into: &weight.gradient)
     }
-    for o in 0..<outputs {
-      var sum: Float = 0
-      for r in 0..<batch { sum += dy.data[r * outputs + o] }
-      bias.gradient[o] += sum
+    dy.data.withUnsafeBufferPointer { g in
+      bias.gradient.withUnsafeMutableBufferPointer { b in
+        for r in 0..<batch { for o in 0..<outputs { b[o] += g[r * outputs + o] } }
+      }
     }
     return Tensor(rows: batch, features: inputs, data: dx)
   }

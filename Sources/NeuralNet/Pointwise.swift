@@ -41,11 +41,17 @@ public final class Activation: Layer {
 
   public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
     var dx = dy.data
-    switch function {
-    case .relu: for i in dx.indices where input[i] <= 0 { dx[i] = 0 }
-    case .leakyRelu(let slope): for i in dx.indices where input[i] <= 0 { dx[i] *= slope }
-    case .tanh: for i in dx.indices { dx[i] *= 1 - output[i] * output[i] }
-    case .sigmoid: for i in dx.indices { dx[i] *= output[i] * (1 - output[i]) }
+    dx.withUnsafeMutableBufferPointer { dx in
+      input.withUnsafeBufferPointer { input in
+        output.withUnsafeBufferPointer { output in
+          switch function {
+          case .relu: for i in 0..<dx.count { dx[i] = input[i] > 0 ? dx[i] : 0 }
+          case .leakyRelu(let slope): for i in 0..<dx.count { dx[i] *= input[i] > 0 ? 1 : slope }
+          case .tanh: for i in 0..<dx.count { dx[i] *= 1 - output[i] * output[i] }
+          case .sigmoid: for i in 0..<dx.count { dx[i] *= output[i] * (1 - output[i]) }
+          }
+        }
+      }
     }
     return dy.with(dx)
   }
@@ -64,17 +70,34 @@ public final class Dropout: Layer {
   public func forward(_ x: Tensor, _ pass: inout Pass) -> Tensor {
     guard pass.training && rate > 0 else { return x }
     let keep = 1 / (1 - rate)
-    let threshold = UInt64(Double(rate) * Double(UInt64.max >> 11)) 
-    mask = (0..<x.data.count).map { _ in (pass.random.next() >> 11) < threshold ? 0 : keep }
+    // four 16-bit uniforms per 64-bit draw: the rate is honoured to 1/65536
+    let threshold = UInt64((Double(rate) * 65536).rounded())
+    let count = x.data.count
+    mask = [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
+      var i = 0
+      while i < count {
+        var bits = pass.random.next()
+        for _ in 0..<4 where i < count {
+          buffer[i] = (bits & 0xFFFF) < threshold ? 0 : keep
+          bits >>= 16
+          i += 1
+        }
+      }
+      initialised = count
+    }
     var out = x.data
-    for i in out.indices { out[i] *= mask[i] }
+    out.withUnsafeMutableBufferPointer { out in
+      mask.withUnsafeBufferPointer { mask in for i in 0..<out.count { out[i] *= mask[i] } }
+    }
     return x.with(out)
   }
 
   public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
     guard rate > 0 else { return dy }
     var dx = dy.data
-    for i in dx.indices { dx[i] *= mask[i] }
+    dx.withUnsafeMutableBufferPointer { dx in
+      mask.withUnsafeBufferPointer { mask in for i in 0..<dx.count { dx[i] *= mask[i] } }
+    }
     return dy.with(dx)
   }
 }

@@ -4,7 +4,7 @@ import Workers
 /// Spectral normalisation (Miyato et al. 2018) of a weight matrix `rows × columns`: the layer
 /// uses W/σ(W), σ estimated by one power iteration per training pass from a persistent vector u
 /// (saved with the model), as PyTorch's `spectral_norm`. The gradient treats u and v as
-/// constants: ∂L/∂W = (G − (uᵀGv)·u·vᵀ)/σ for G = ∂L/∂(W/σ).
+/// constants (∂σ/∂W = u·vᵀ): ∂L/∂W = (G − ⟨G, W/σ⟩·u·vᵀ)/σ for G = ∂L/∂(W/σ).
 struct SpectralNormalizer {
   let rows: Int
   let columns: Int
@@ -36,10 +36,11 @@ struct SpectralNormalizer {
   }
 
   /// Adds ∂L/∂W to `gradient` from G = ∂L/∂(W/σ).
-  func addWeightGradient(_ g: [Float], u: Parameter, into gradient: inout [Float]) {
-    var ugv: Float = 0
-    for r in 0..<rows { var s: Float = 0; for c in 0..<columns { s += g[r * columns + c] * v[c] }; ugv += u.value[r] * s }
+  func addWeightGradient(_ g: [Float], weight w: [Float], u: Parameter, into gradient: inout [Float]) {
     let inverse = 1 / sigma
+    var inner: Float = 0  // ⟨G, W/σ⟩
+    for i in 0..<g.count { inner += g[i] * w[i] }
+    let ugv = inner * inverse
     for r in 0..<rows {
       let k = ugv * u.value[r]
       for c in 0..<columns { gradient[r * columns + c] += (g[r * columns + c] - k * v[c]) * inverse }

@@ -12,7 +12,7 @@ struct GanEval: ParsableCommand {
       """,
     version: toolVersion,
     subcommands: [
-      Histogram.self, Entropy.self, Tsne.self, Filter.self, ClassifierGroup.self, Classify.self, Fid.self, Train.self, Sample.self, Import.self, Export.self,
+      Histogram.self, Entropy.self, Tsne.self, Filter.self, ClassifierGroup.self, Classify.self, Fid.self, Train.self, Sample.self, Pipeline.self, Import.self, Export.self,
       Plugins.self,
     ]
   )

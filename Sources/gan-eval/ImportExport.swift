@@ -35,18 +35,10 @@ extension GanEval {
     var threads: Int = 2
 
     func run() throws {
-      let lower = source.lowercased()
-      var set: ImageSet
-      if lower.hasSuffix(".npy") {
-        set = try Importers.readNPY(source, labels: labels)
-      } else if lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz") {
-        guard let column = Importers.LabelColumn(rawValue: labelColumn) else {
-          throw ValidationError("--label-column must be first, last, none or auto")
-        }
-        set = try Importers.readCSV(source, labelColumn: column)
-      } else {
-        set = try Importers.readIDX(images: source, labels: labels ?? besideLabels(source))
+      guard let column = Importers.LabelColumn(rawValue: labelColumn) else {
+        throw ValidationError("--label-column must be first, last, none or auto")
       }
+      var set = try Importers.read(source, labels: labels, labelColumn: column)
       if let limit {
         guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
         set = set.subset(Array(0..<min(limit, set.count)))
@@ -54,12 +46,6 @@ extension GanEval {
       try ImageSetWriter.write(set, to: out, overwrite: overwrite, threads: threads)
       let labelled = set.isLabelled ? "labelled, \(set.classes.count) classes" : "unlabelled"
       print("imported \(set.count) images of \(set.width)x\(set.height) (\(labelled)) from \(source) into \(out)")
-    }
-
-    private func besideLabels(_ path: String) -> String? {
-      let candidate = path.replacingOccurrences(of: "-images-idx3", with: "-labels-idx1")
-        .replacingOccurrences(of: "-images.idx3", with: "-labels.idx1")
-      return candidate != path && FileManager.default.fileExists(atPath: candidate) ? candidate : nil
     }
   }
 

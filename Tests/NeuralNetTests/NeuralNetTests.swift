@@ -87,7 +87,9 @@ final class GradientTests: XCTestCase {
           InstanceNorm(2), Upsample(2), Convolution(2, 1, kernel: 3, padding: 1, random: &random), Activation(.tanh),
         ])
     }, input: Tensor(rows: 3, features: 6, data: (0..<18).map { Float($0 % 5) / 5 - 0.3 }))
-    // critic-like with spectral normalisation on conv and dense
+  }
+
+  func testSpectralNormCriticGradients() throws {
     try checkGradients({ random in
       try Network(
         input: Shape(channels: 1, height: 6, width: 6),

@@ -1,0 +1,176 @@
+import Classifier
+import Foundation
+import Generators
+import ImageIO
+import Metrics
+import Workers
+
+/// Runs a checked pipeline step by step into `out/<step>/`, skipping steps whose inputs and
+/// parameters are unchanged, and writes `out/report.md` and `out/report.html` at the end (also
+/// after an error or Ctrl-C, with the unfinished step marked).
+public enum PipelineRun {
+  public enum Status: String, Sendable { case ran, skipped, failed, interrupted, notRun = "not run" }
+
+  public struct StepResult: Sendable {
+    public var step: PipelineFile.Step
+    public var status: Status
+    public var seconds: Double
+    public var lines: [String]
+  }
+
+  /// The file in a step's directory that records the hash it was made from; written last.
+  static let stampFile = ".gan-eval-step"
+
+  public static func run(
+    _ file: PipelineFile, from: String?, settings: RunSettings, shouldStop: @escaping @Sendable () -> Bool
+  ) throws -> (results: [StepResult], report: [String], failure: Error?) {
+    if let from, !file.steps.contains(where: { $0.name == from }) {
+      throw EvalError.badParameter(name: "--from", reason: "'\(from)' is not a step of \(file.path); steps: " + file.steps.map(\.name).joined(separator: ", "))
+    }
+    try makeDirectory(file.out)
+    var hashes: [String: UInt64] = [:]
+    var results: [StepResult] = []
+    var forced = false
+    var failure: Error?
+    for step in file.steps {
+      if step.name == from { forced = true }
+      let directory = file.out + "/" + step.name
+      if failure == nil && shouldStop() {
+        failure = EvalError.badParameter(name: "pipeline", reason: "interrupted before step \(step.name)")
+      }
+      if failure != nil {
+        results.append(StepResult(step: step, status: .notRun, seconds: 0, lines: []))
+        continue
+      }
+      let hash = try stepHash(step, file: file, hashes: hashes)
+      hashes[step.name] = hash
+      let stamp = String(format: "%016llx", hash)
+      if !forced, let previous = try? String(contentsOfFile: directory + "/" + stampFile, encoding: .utf8), previous == stamp {
+        let lines = (try? String(contentsOfFile: directory + "/lines.txt", encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+        results.append(StepResult(step: step, status: .skipped, seconds: 0, lines: lines))
+        if !settings.quiet { FileHandle.standardError.write(Data("step \(step.name): unchanged, skipped\n".utf8)) }
+        continue
+      }
+      if !settings.quiet { FileHandle.standardError.write(Data("step \(step.name) (\(step.kind.rawValue))\n".utf8)) }
+      try? FileManager.default.removeItem(atPath: directory + "/" + stampFile)
+      let started = Date()
+      do {
+        let (lines, interrupted) = try execute(step, file: file, directory: directory, settings: settings, shouldStop: shouldStop)
+        let seconds = Date().timeIntervalSince(started)
+        try writeTextAtomically(directory + "/lines.txt", lines.joined(separator: "\n") + "\n")
+        if interrupted {
+          results.append(StepResult(step: step, status: .interrupted, seconds: seconds, lines: lines))
+          failure = EvalError.badParameter(name: "pipeline", reason: "interrupted in step \(step.name)")
+          continue
+        }
+        try writeTextAtomically(directory + "/" + stampFile, stamp)
+        results.append(StepResult(step: step, status: .ran, seconds: seconds, lines: lines))
+      } catch {
+        results.append(StepResult(step: step, status: shouldStop() ? .interrupted : .failed, seconds: Date().timeIntervalSince(started), lines: ["\(error)"]))
+        failure = error
+      }
+    }
+    let report = try PipelineReport.write(file: file, results: results)
+    return (results, report, failure)
+  }
+
+  /// Where a set, run or model named in a step lives: an earlier step's directory, else the path.
+  static func resolve(_ name: String, file: PipelineFile) -> String {
+    file.steps.contains(where: { $0.name == name }) ? file.out + "/" + name : name
+  }
+
+  /// The step's definition, the pipeline seed, and what it reads: earlier steps by their hash,
+  /// files and directories by content.
+  static func stepHash(_ step: PipelineFile.Step, file: PipelineFile, hashes: [String: UInt64]) throws -> UInt64 {
+    var text = "\(step.kind.rawValue)\n\(file.seed)\n"
+    for (key, value) in step.fields.sorted(by: { $0.key < $1.key }) { text += "\(key)=\(value)\n" }
+    for (key, value) in step.options.sorted(by: { $0.key < $1.key }) { text += "option \(key)=\(value)\n" }
+    for evaluation in step.evaluations {
+      text += "metric \(evaluation.metric) \(evaluation.sets.joined(separator: ","))\n"
+      for (key, value) in evaluation.options.sorted(by: { $0.key < $1.key }) { text += "  \(key)=\(value)\n" }
+    }
+    var hash = fnv1a64(Array(text.utf8))
+    let references = Array(step.fields.values) + Array(step.options.values) + step.evaluations.flatMap { $0.sets + Array($0.options.values) }
+    for reference in references.sorted() {
+      if let upstream = hashes[reference] {
+        hash = fnv1a64(Array("\(reference):\(upstream)".utf8), seed: hash)
+      } else if FileManager.default.fileExists(atPath: reference) {
+        hash = try contentHash(reference, seed: hash)
+      }
+    }
+    return hash
+  }
+
+  /// FNV-1a over a file's bytes, or over every file below a directory (sorted relative paths and contents).
+  static func contentHash(_ path: String, seed: UInt64) throws -> UInt64 {
+    var isDirectory: ObjCBool = false
+    FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+    guard isDirectory.boolValue else { return fnv1a64(try readFile(path), seed: seed) }
+    var hash = seed
+    let files = (FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? []).filter { !$0.hasPrefix(".") }.sorted()
+    for relative in files {
+      var isDir: ObjCBool = false
+      FileManager.default.fileExists(atPath: path + "/" + relative, isDirectory: &isDir)
+      if isDir.boolValue { continue }
+      hash = fnv1a64(Array(relative.utf8), seed: hash)
+      hash = fnv1a64(try readFile(path + "/" + relative), seed: hash)
+    }
+    return hash
+  }
+
+  static func execute(
+    _ step: PipelineFile.Step, file: PipelineFile, directory: String, settings base: RunSettings, shouldStop: @escaping @Sendable () -> Bool
+  ) throws -> (lines: [String], interrupted: Bool) {
+    var settings = base
+    settings.outputDirectory = directory
+    settings.seed = file.seed
+    settings.makeFigures = true
+    settings.setNames = []
+    let resolve = { (name: String) in PipelineRun.resolve(name, file: file) }
+    switch step.kind {
+    case .import:
+      let source = step.fields["source"]!
+      var set = try Importers.read(source, labels: step.fields["labels"])
+      if let limit = step.fields["limit"].flatMap(Int.init) { set = set.subset(Array(0..<min(limit, set.count))) }
+      try ImageSetWriter.write(set, to: directory, overwrite: true, threads: settings.threads)
+      return (["imported \(set.count) images of \(set.width)x\(set.height) (\(set.isLabelled ? "\(set.classes.count) classes" : "unlabelled")) from \(source)"], false)
+    case .train:
+      let (outcome, _) = try GeneratorRun.train(
+        step.fields["generator"] ?? "gan", options: step.options, directory: resolve(step.fields["input"]!),
+        resume: step.fields["resume"] == "true", settings: settings, shouldStop: shouldStop)
+      return (outcome.lines, outcome.interrupted)
+    case .sample:
+      let n = Int(step.fields["n"]!)!
+      let seed = step.fields["seed"].flatMap(UInt64.init) ?? file.seed
+      let set = try GeneratorRun.sample(
+        run: resolve(step.fields["run"]!), count: n, labels: step.fields["labels"] ?? "balanced", output: directory, overwrite: true,
+        seed: seed, threads: settings.threads)
+      return (["sampled \(set.count) images of \(set.width)x\(set.height) (labels \(step.fields["labels"] ?? "balanced"), seed \(seed))"], false)
+    case .filter:
+      let (input, output) = try Evaluation.transform(
+        step.fields["transform"] ?? "gaussian", options: step.options, directory: resolve(step.fields["input"]!), output: directory,
+        overwrite: true, settings: settings)
+      return (["\(step.fields["transform"] ?? "gaussian") filter of \(input.count) images (\(step.options.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))) → \(output.count) images"], false)
+    case .classifier:
+      var training = try ClassifierRun.training(options: step.options)
+      (training.seed, training.threads, training.quiet) = (file.seed, settings.threads, settings.quiet)
+      let outcome = try ClassifierRun.train(directory: resolve(step.fields["input"]!), testDirectory: nil, training: training, settings: settings)
+      return (outcome.report.lines, false)
+    case .evaluate:
+      try makeDirectory(directory)
+      var lines: [String] = []
+      var used: [String: Int] = [:]
+      for evaluation in step.evaluations {
+        if shouldStop() { return (lines, true) }
+        used[evaluation.metric, default: 0] += 1
+        let name = evaluation.metric + (used[evaluation.metric]! > 1 ? "-\(used[evaluation.metric]!)" : "")
+        var sub = settings
+        sub.outputDirectory = directory + "/" + name
+        let options = evaluation.options.mapValues { value in file.steps.contains(where: { $0.name == value }) ? resolve(value) : value }
+        let outcome = try Evaluation.run(metric: evaluation.metric, options: options, directories: evaluation.sets.map(resolve), settings: sub)
+        lines += outcome.report.lines.map { "[\(name)] " + $0 }
+      }
+      return (lines, false)
+    }
+  }
+}

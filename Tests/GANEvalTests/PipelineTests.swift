@@ -1,0 +1,126 @@
+import Foundation
+import GANEval
+import ImageIO
+import TestSupport
+import XCTest
+
+final class PipelineTests: XCTestCase {
+  func write(_ text: String, _ name: String = "p.yaml") throws -> String {
+    let directory = temporaryDirectory("pipeline")
+    try makeDirectory(directory)
+    let path = directory + "/" + name
+    try writeTextAtomically(path, text)
+    return path
+  }
+
+  func small(out: String, sigma: String = "1") -> String {
+    """
+    out: \(out)
+    seed: 3
+    variables: {digits: \(Repo.digitsCSV)}
+    steps:
+      - import: {name: real, source: "${digits}", limit: 300}
+      - filter: {name: smoothed, transform: gaussian, input: real, options: {sigma: \(sigma)}}
+      - evaluate:
+          name: evaluate
+          metrics:
+            - {metric: entropy, sets: [real, smoothed]}
+            - {metric: histogram, sets: [real, smoothed], options: {bins: 32}}
+    """
+  }
+
+  func testErrorsAreFoundBeforeRunningAndNameTheLine() throws {
+    try Repo.requireData()
+    let cases: [(String, String)] = [
+      ("steps:\n  - import: {name: a, source: \(Repo.digitsCSV)}\n  - evaluate:\n      name: e\n      metrics:\n        - {metric: entropi, sets: [a]}\n", ":6"),
+      ("steps:\n  - import: {name: a, source: \(Repo.digitsCSV)}\n  - filter: {name: b, input: a, options: {sigma: -2}}\n", ":3"),
+      ("steps:\n  - import: {name: a, source: /nonexistent/x.csv}\n", ":2"),
+      ("steps:\n  - import: {name: a, source: \(Repo.digitsCSV)}\n  - sample: {name: s, run: a, n: 10}\n", ":3"),
+      ("steps:\n  - impart: {name: a}\n", ":2"),
+      ("variables: {x: 1}\nsteps:\n  - import: {name: a, source: \"${y}\"}\n", ":3"),
+      ("steps:\n  - train: {name: g, input: nowhere, options: {g-norm: layer}}\n", ":2"),
+    ]
+    for (text, line) in cases {
+      let path = try write(text)
+      XCTAssertThrowsError(try PipelineFile.load(path), text) { error in
+        XCTAssertTrue("\(error)".contains("p.yaml" + line), "expected line \(line): \(error)")
+      }
+    }
+  }
+
+  func testReRunSkipsUnchangedStepsAndFromForcesThem() throws {
+    try Repo.requireData()
+    let out = temporaryDirectory("pipeline-out")
+    var settings = RunSettings(outputDirectory: out)
+    settings.quiet = true
+    func run(_ text: String, from: String? = nil) throws -> [String] {
+      let file = try PipelineFile.load(try write(text))
+      let (results, _, failure) = try PipelineRun.run(file, from: from, settings: settings, shouldStop: { false })
+      XCTAssertNil(failure)
+      return results.map(\.status.rawValue)
+    }
+    XCTAssertEqual(try run(small(out: out)), ["ran", "ran", "ran"])
+    let entropy = try String(contentsOfFile: out + "/evaluate/entropy/entropy.csv", encoding: .utf8)
+    XCTAssertEqual(try run(small(out: out)), ["skipped", "skipped", "skipped"])
+    XCTAssertEqual(try run(small(out: out, sigma: "2")), ["skipped", "ran", "ran"], "a changed option re-runs that step and what reads it")
+    XCTAssertEqual(try run(small(out: out, sigma: "2"), from: "real"), ["ran", "ran", "ran"])
+    XCTAssertEqual(try run(small(out: out)), ["skipped", "ran", "ran"])
+    XCTAssertEqual(try String(contentsOfFile: out + "/evaluate/entropy/entropy.csv", encoding: .utf8), entropy, "same inputs, same output")
+  }
+
+  func testInterruptionKeepsFinishedStepsAndMarksTheRest() throws {
+    try Repo.requireData()
+    let out = temporaryDirectory("pipeline-stop")
+    var settings = RunSettings(outputDirectory: out)
+    settings.quiet = true
+    let file = try PipelineFile.load(try write(small(out: out)))
+    let flag = StopAfterFirst()
+    let (results, _, failure) = try PipelineRun.run(file, from: nil, settings: settings, shouldStop: { flag.check() })
+    XCTAssertNotNil(failure)
+    XCTAssertEqual(results.map(\.status.rawValue), ["ran", "not run", "not run"])
+    let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+    XCTAssertTrue(markdown.contains("## smoothed (filter) — not run"), markdown)
+  }
+
+  final class StopAfterFirst: @unchecked Sendable {
+    private var calls = 0
+    private let lock = NSLock()
+    func check() -> Bool { lock.withLock { calls += 1; return calls > 1 } }
+  }
+
+  func testReportShowsFiguresAndNumbersAndRendersInChromium() throws {
+    try Repo.requireData()
+    let out = temporaryDirectory("pipeline-report")
+    var settings = RunSettings(outputDirectory: out)
+    settings.quiet = true
+    let file = try PipelineFile.load(try write(small(out: out)))
+    _ = try PipelineRun.run(file, from: nil, settings: settings, shouldStop: { false })
+    let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+    XCTAssertTrue(html.contains("<img src=\"evaluate/entropy/entropy.svg\""), html)
+    XCTAssertTrue(html.contains("<img src=\"evaluate/histogram/histogram.svg\""))
+    XCTAssertTrue(html.contains("entropy mean"), "the key numbers")
+    XCTAssertTrue(html.contains("seed 3"))
+    XCTAssertTrue(html.contains("real 300"), "N of each set")
+    // Headless Chromium (Debian's chromium, installed by scripts/setup.sh) renders it to a PNG.
+    let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.fileExists(atPath: $0) }
+    let chromium = try XCTUnwrap(browser, "chromium is missing: run scripts/setup.sh (make test does)")
+    let shot = out + "/report.png"
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: chromium)
+    process.arguments = [
+      "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,2400", "--screenshot=\(shot)",
+      "file://" + out + "/report.html",
+    ]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 0)
+    let png = try readFile(shot)
+    let image = try PNG.decode(png, path: shot)
+    XCTAssertEqual(image.width, 1200)
+    // not a blank page: the figures put many distinct gray levels on it
+    XCTAssertGreaterThan(Set(image.luma.map { Int($0 * 255) }).count, 20)
+    if let keep = ProcessInfo.processInfo.environment["GAN_EVAL_KEEP_SCREENSHOT"] { try? FileManager.default.copyItem(atPath: shot, toPath: keep) }
+  }
+}
