@@ -72,7 +72,7 @@ public enum ClassifierRun {
     let modelPath = ImageClassifier.modelPath(settings.outputDirectory)
     try writeFileAtomically(modelPath, result.classifier.encoded())
     let parameters: [(String, JSON)] = [
-      ("epochs", .int(training.epochs)), ("batch_size", .int(training.batchSize)), ("learning_rate", .number(Double(training.learningRate))),
+      ("epochs", .int(training.epochs)), ("batch_size", .int(training.batchSize)), ("learning_rate", .number(Double("\(training.learningRate)") ?? Double(training.learningRate))),
       ("optimizer", .string("Adam β1 0.9 β2 0.999, cosine decay to 5%")), ("max_shift_pixels", .int(training.maxShift)), ("validation_fraction", .number(training.validationFraction)),
     ]
     var written = try OutputWriter.write(report, command: "classifier train", parameters: parameters, sets: sets, settings: settings)

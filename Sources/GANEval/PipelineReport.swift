@@ -52,14 +52,24 @@ enum PipelineReport {
       if relative.hasPrefix("samples/"), relative != entries.last(where: { $0.hasPrefix("samples/") && $0.hasSuffix(".svg") }) { continue }
       figures.append(step.name + "/" + relative)
     }
-    let status = result.status == .ran ? "ran in \(String(format: "%.1f", result.seconds)) s" : result.status.rawValue
+    let status: String
+    switch result.status {
+    case .ran: status = "ran in \(String(format: "%.1f", result.seconds)) s"
+    case .skipped: status = "unchanged, kept" + (result.seconds > 0 ? " (made in \(String(format: "%.1f", result.seconds)) s)" : "")
+    default: status = result.status.rawValue
+    }
     return Section(title: "\(step.name) (\(step.kind.rawValue))", status: status, lines: result.lines, facts: facts, figures: figures)
   }
 
+  /// A JSON value from summary.json as short text (JSONSerialization traps on a bare scalar, so
+  /// only containers go through it).
   static func describe(_ value: Any) -> String {
+    if value is NSNull { return "null" }
     if let number = value as? NSNumber { return number.stringValue }
     if let text = value as? String { return text }
-    if let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]) { return String(decoding: data, as: UTF8.self) }
+    if JSONSerialization.isValidJSONObject(value), let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]) {
+      return String(decoding: data, as: UTF8.self)
+    }
     return "\(value)"
   }
 

@@ -47,7 +47,8 @@ public enum PipelineRun {
       let stamp = String(format: "%016llx", hash)
       if !forced, let previous = try? String(contentsOfFile: directory + "/" + stampFile, encoding: .utf8), previous == stamp {
         let lines = (try? String(contentsOfFile: directory + "/lines.txt", encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
-        results.append(StepResult(step: step, status: .skipped, seconds: 0, lines: lines))
+        let made = (try? String(contentsOfFile: directory + "/.gan-eval-seconds", encoding: .utf8)).flatMap(Double.init) ?? 0
+        results.append(StepResult(step: step, status: .skipped, seconds: made, lines: lines))
         if !settings.quiet { FileHandle.standardError.write(Data("step \(step.name): unchanged, skipped\n".utf8)) }
         continue
       }
@@ -63,6 +64,7 @@ public enum PipelineRun {
           failure = EvalError.badParameter(name: "pipeline", reason: "interrupted in step \(step.name)")
           continue
         }
+        try writeTextAtomically(directory + "/.gan-eval-seconds", "\(seconds)")
         try writeTextAtomically(directory + "/" + stampFile, stamp)
         results.append(StepResult(step: step, status: .ran, seconds: seconds, lines: lines))
       } catch {
@@ -104,13 +106,13 @@ public enum PipelineRun {
   /// FNV-1a over a file's bytes, or over every file below a directory (sorted relative paths and contents).
   static func contentHash(_ path: String, seed: UInt64) throws -> UInt64 {
     var isDirectory: ObjCBool = false
-    FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+    _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
     guard isDirectory.boolValue else { return fnv1a64(try readFile(path), seed: seed) }
     var hash = seed
     let files = (FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? []).filter { !$0.hasPrefix(".") }.sorted()
     for relative in files {
       var isDir: ObjCBool = false
-      FileManager.default.fileExists(atPath: path + "/" + relative, isDirectory: &isDir)
+      _ = FileManager.default.fileExists(atPath: path + "/" + relative, isDirectory: &isDir)
       if isDir.boolValue { continue }
       hash = fnv1a64(Array(relative.utf8), seed: hash)
       hash = fnv1a64(try readFile(path + "/" + relative), seed: hash)

@@ -92,7 +92,7 @@ public struct ClassifyMetric: Metric {
       let realPredicted = predictedClasses(try classifier.evaluate(real, threads: context.threads).probabilities, classes: c)
       reference = [Double](repeating: 0, count: c)
       for p in realPredicted { reference[p] += 1 / Double(real.count) }
-      referenceName = "predicted classes of \(real.name)"
+      referenceName = "\(real.name) (predicted)"
     } else {
       reference = [Double](repeating: 1 / Double(c), count: c)
       referenceName = "uniform"

@@ -26,6 +26,7 @@ final class PipelineTests: XCTestCase {
           metrics:
             - {metric: entropy, sets: [real, smoothed]}
             - {metric: histogram, sets: [real, smoothed], options: {bins: 32}}
+            - {metric: tsne, sets: [real, smoothed], options: {iterations: 300}}
     """
   }
 
@@ -59,7 +60,7 @@ final class PipelineTests: XCTestCase {
       XCTAssertNil(failure)
       return results.map(\.status.rawValue)
     }
-    XCTAssertEqual(try run(small(out: out)), ["ran", "ran", "ran"])
+    XCTAssertEqual(try run(small(out: out)), ["ran", "ran", "ran"])  // tsne's parameters hold null and bool values
     let entropy = try String(contentsOfFile: out + "/evaluate/entropy/entropy.csv", encoding: .utf8)
     XCTAssertEqual(try run(small(out: out)), ["skipped", "skipped", "skipped"])
     XCTAssertEqual(try run(small(out: out, sigma: "2")), ["skipped", "ran", "ran"], "a changed option re-runs that step and what reads it")
