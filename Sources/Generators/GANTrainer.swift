@@ -275,11 +275,24 @@ final class GANTrainer {
     table.rows = losses.map(\.csv)
     try writeTextAtomically(context.directory + "/losses.csv", table.csv())
     guard context.makeFigures, !losses.isEmpty else { return [context.directory + "/losses.csv"] }
-    let steps = losses.map { Double($0.step) }
-    var chart = Chart(title: "GAN losses (BCE, per step)", xLabel: "step (batch \(gan.batchSize))", yLabel: "loss (nats)")
-    chart.layers = [.line(name: "D loss", x: steps, y: losses.map(\.dLoss)), .line(name: "G loss", x: steps, y: losses.map(\.gLoss))]
-    var outputs = Chart(title: "D's mean output", xLabel: "step", yLabel: "mean sigmoid(D)")
-    outputs.layers = [.line(name: "D(real)", x: steps, y: losses.map(\.dReal)), .line(name: "D(G(z))", x: steps, y: losses.map(\.dFake))]
+    // per-epoch means: per-step curves of thousands of noisy points hide each other
+    var epochs: [Int] = [], sums: [[Double]] = [], counts: [Int] = []
+    for row in losses {
+      if epochs.last != row.epoch {
+        epochs.append(row.epoch)
+        sums.append([0, 0, 0, 0])
+        counts.append(0)
+      }
+      let values = [row.dLoss, row.gLoss, row.dReal, row.dFake]
+      for k in 0..<4 { sums[sums.count - 1][k] += values[k] }
+      counts[counts.count - 1] += 1
+    }
+    let x = epochs.map(Double.init)
+    let mean = { (k: Int) in zip(sums, counts).map { $0[k] / Double($1) } }
+    var chart = Chart(title: "GAN losses (BCE, mean per epoch)", xLabel: "epoch (\(stepsPerEpoch) steps of \(gan.batchSize))", yLabel: "loss (nats)")
+    chart.layers = [.line(name: "D loss", x: x, y: mean(0)), .line(name: "G loss", x: x, y: mean(1))]
+    var outputs = Chart(title: "D's mean output (per epoch)", xLabel: "epoch", yLabel: "mean sigmoid(D)")
+    outputs.layers = [.line(name: "D(real)", x: x, y: mean(2)), .line(name: "D(G(z))", x: x, y: mean(3))]
     outputs.yRange = 0...1
     try writeTextAtomically(context.directory + "/losses.svg", Panels([chart, outputs], columns: 2).svg())
     return [context.directory + "/losses.csv", context.directory + "/losses.svg"]
