@@ -8,7 +8,7 @@ public struct TSNEMetric: Metric {
   public static let name = "tsne"
   public static let summary = "joint t-SNE embedding of all sets (exact or Barnes-Hut, 2D/3D) with KL, trustworthiness and real/generated mixing"
 
-  public enum MethodChoice: String, CaseIterable, Sendable { case exact, barnesHut = "barnes-hut", auto }
+  public enum MethodChoice: String, CaseIterable, Sendable { case exact, barnesHut = "barnes-hut", fft, auto }
 
   /// Up to this many images, `auto` picks the exact method: the measured crossover lies between
   /// 500 (exact faster) and 1,000 (Barnes-Hut faster) images; see BENCHMARKS.md.
@@ -93,6 +93,7 @@ public struct TSNEMetric: Metric {
     switch methodChoice {
     case .exact: options.method = .exact
     case .barnesHut: options.method = .barnesHut
+    case .fft: options.method = .fft
     case .auto: options.method = n <= Self.exactUpTo ? .exact : .barnesHut
     }
     if options.method == .exact && 2 * Double(n) * Double(n) * 8 > Self.exactMemoryLimit {
@@ -159,6 +160,7 @@ public struct TSNEMetric: Metric {
     report.scalars.append(("n", .int(n)))
     report.scalars.append(("iterations_run", .int(embedding.iterations)))
     report.scalars.append(("learning_rate", .number(embedding.learningRate)))
+    report.scalars.append(("learning_rate_after_exaggeration", .number(embedding.learningRateAfterExaggeration)))
     report.scalars.append(("trustworthiness_k10", trust.map { .number($0) } ?? .null))
     report.scalars.append(("trustworthiness_points", .int(sample.count)))
     report.lines.append("t-SNE \(embedding.method.rawValue) \(dims)D of \(n) images (\(sets.indices.map { s in "\(sets[s].name) \(groups.filter { $0 == s }.count)" }.joined(separator: ", "))): KL \(format4(embedding.kl)) after \(embedding.iterations) iterations")

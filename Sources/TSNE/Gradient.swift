@@ -7,6 +7,9 @@ public enum GradientMethod: String, Sendable, CaseIterable {
   case exact
   /// Barnes-Hut: sparse kNN attraction, tree-approximated repulsion, O(N log N).
   case barnesHut = "barnes-hut"
+  /// FFT-accelerated interpolation (2D, one degree of freedom): sparse kNN attraction,
+  /// repulsion interpolated on a grid and convolved by FFT, O(N) per iteration.
+  case fft
 }
 
 /// The KL objective's gradient for the current embedding, and optionally its value.
@@ -161,7 +164,6 @@ struct BarnesHutGradient: GradientComputer {
     let tree = SpaceTree(y, count: n, dims: dims)
     var zParts = [Double](repeating: 0, count: n)
     var repulsion = [Double](repeating: 0, count: n * dims)
-    let exponent = (dof + 1) / 2
     let yBox = UncheckedBox(y), out = SharedBuffer(gradient.baseAddress!)
     let p = self.p
     zParts.withUnsafeMutableBufferPointer { zb in
@@ -180,15 +182,7 @@ struct BarnesHutGradient: GradientComputer {
             zs[i] = z
             rs[i * dims] = force.x; rs[i * dims + 1] = force.y
             if dims == 3 { rs[i * dims + 2] = force.z }
-            var a = (0.0, 0.0, 0.0)
-            for slot in p.offsets[i]..<p.offsets[i + 1] {
-              let j = Int(p.columns[slot])
-              let d0 = y[i * dims] - y[j * dims], d1 = y[i * dims + 1] - y[j * dims + 1]
-              let d2 = dims == 3 ? y[i * dims + 2] - y[j * dims + 2] : 0
-              let u = 1 / (1 + (d0 * d0 + d1 * d1 + d2 * d2) / dof)
-              let attraction = p.values[slot] * u
-              a.0 += attraction * d0; a.1 += attraction * d1; a.2 += attraction * d2
-            }
+            let a = p.attraction(i, y, dims: dims, dof: dof)
             out[i * dims] = a.0; out[i * dims + 1] = a.1
             if dims == 3 { out[i * dims + 2] = a.2 }
           }
@@ -199,16 +193,39 @@ struct BarnesHutGradient: GradientComputer {
     let c = 2 * (dof + 1) / dof
     for k in 0..<(n * dims) { gradient[k] = c * (exaggeration * gradient[k] - repulsion[k] / z) }
     guard withError else { return nil }
-    // KL ≈ Σ p log p − Σ p log w + log Z over the sparse P (Σ p = 1), Z from the tree
+    return p.klEstimate(y, dims: dims, dof: dof, z: z)
+  }
+}
+
+extension SparseMatrix {
+  /// Σⱼ pᵢⱼ·u·(yᵢ − yⱼ) over row i's stored neighbours, u = (1 + d²/α)⁻¹.
+  @inline(__always)
+  func attraction(_ i: Int, _ y: UnsafeBufferPointer<Double>, dims: Int, dof: Double) -> (Double, Double, Double) {
+    var a = (0.0, 0.0, 0.0)
+    for slot in offsets[i]..<offsets[i + 1] {
+      let j = Int(columns[slot])
+      let d0 = y[i * dims] - y[j * dims], d1 = y[i * dims + 1] - y[j * dims + 1]
+      let d2 = dims == 3 ? y[i * dims + 2] - y[j * dims + 2] : 0
+      let u = 1 / (1 + (d0 * d0 + d1 * d1 + d2 * d2) / dof)
+      let attraction = values[slot] * u
+      a.0 += attraction * d0; a.1 += attraction * d1; a.2 += attraction * d2
+    }
+    return a
+  }
+
+  /// KL ≈ Σ p log p − Σ p log w + log Z over the stored entries (Σ p = 1), with Z = Σ_{i≠j} w
+  /// from the caller's approximation; q is floored at machine epsilon as for the exact method.
+  func klEstimate(_ y: UnsafeBufferPointer<Double>, dims: Int, dof: Double, z: Double) -> Double {
+    let exponent = (dof + 1) / 2
     var kl = 0.0
-    for i in 0..<n {
-      for slot in p.offsets[i]..<p.offsets[i + 1] {
-        let j = Int(p.columns[slot])
+    for i in 0..<count {
+      for slot in offsets[i]..<offsets[i + 1] {
+        let j = Int(columns[slot])
         var distance = 0.0
         for d in 0..<dims { let delta = y[i * dims + d] - y[j * dims + d]; distance += delta * delta }
         let u = 1 / (1 + distance / dof)
         let w = dof == 1 ? u : pow(u, exponent)
-        let pij = p.values[slot]
+        let pij = values[slot]
         kl += pij * log(max(pij, Double.ulpOfOne) / max(w / z, Double.ulpOfOne))
       }
     }

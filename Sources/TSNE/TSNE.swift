@@ -17,8 +17,13 @@ public struct TSNEOptions: Sendable {
   public var iterations = 1000
   public var earlyExaggeration = 12.0
   public var exaggerationIterations = 250
-  /// nil = "auto".
+  /// nil = "auto": each method follows its reference tool. Exact and Barnes-Hut use
+  /// scikit-learn's max(N/48, 50) throughout; FFT uses openTSNE's max(N/12, 200) during early
+  /// exaggeration and max(N, 200) after, divided by 4 because this gradient carries the factor 4
+  /// that openTSNE's omits.
   public var learningRate: Double? = nil
+  /// The rate after early exaggeration; nil = `learningRate` when that is set, else as "auto".
+  public var learningRateAfterExaggeration: Double? = nil
   public var degreesOfFreedom = 1.0
   public var seed: UInt64 = 0
   public var threads = defaultThreadCount
@@ -48,7 +53,9 @@ public struct Embedding: Sendable {
   public var kl: Double
   public var iterations: Int
   public var method: GradientMethod
+  /// The learning rates during and after early exaggeration.
   public var learningRate: Double
+  public var learningRateAfterExaggeration: Double
   /// Seconds per phase: "affinities", "optimisation".
   public var seconds: [(String, Double)]
 }
@@ -91,25 +98,43 @@ public enum TSNE {
       let distances = squaredDistances(data, rows: n, columns: d)
       let p = Affinities.dense(squaredDistances: distances, count: n, perplexity: options.perplexity, threads: options.threads)
       gradient = ExactGradient(p: p, n: n, dims: options.dims, dof: options.degreesOfFreedom, threads: options.threads)
-    case .barnesHut:
+    case .barnesHut, .fft:
+      if options.method == .fft && (options.dims != 2 || options.degreesOfFreedom != 1) {
+        throw TSNEError.badOption("--method fft supports 2 dimensions with one degree of freedom; use --method barnes-hut for --dims 3 or --dof")
+      }
       let k = min(n - 1, Int(3 * options.perplexity))
       let neighbors = NearestNeighbors(data, rows: n, columns: d, k: max(k, 1), threads: options.threads)
       let p = Affinities.sparse(neighbors, count: n, perplexity: options.perplexity, threads: options.threads)
-      gradient = BarnesHutGradient(p: p, dims: options.dims, dof: options.degreesOfFreedom, theta: options.theta, threads: options.threads)
+      if options.method == .fft {
+        gradient = InterpolationGradient(p: p, threads: options.threads)
+      } else {
+        gradient = BarnesHutGradient(p: p, dims: options.dims, dof: options.degreesOfFreedom, theta: options.theta, threads: options.threads)
+      }
     }
     let affinitySeconds = Date().timeIntervalSince(clock)
     var y = initialEmbedding(data, rows: n, columns: d, dims: options.dims, seed: options.seed)
-    let rate = options.learningRate ?? max(Double(n) / options.earlyExaggeration / 4, 50)
+    let rates = learningRates(options, count: n)
     let start = Date()
-    let (kl, iterations) = optimise(&y, gradient: gradient, options: options, learningRate: rate, start: start, observer: observer)
+    let (kl, iterations) = optimise(&y, gradient: gradient, options: options, learningRates: rates, start: start, observer: observer)
     return Embedding(
-      coordinates: y, dims: options.dims, kl: kl, iterations: iterations, method: options.method, learningRate: rate,
+      coordinates: y, dims: options.dims, kl: kl, iterations: iterations, method: options.method, learningRate: rates.exploring,
+      learningRateAfterExaggeration: rates.after,
       seconds: [("affinities", affinitySeconds), ("optimisation", Date().timeIntervalSince(start))])
+  }
+
+  /// The learning rates during and after early exaggeration (see `TSNEOptions.learningRate`).
+  static func learningRates(_ options: TSNEOptions, count n: Int) -> (exploring: Double, after: Double) {
+    if let rate = options.learningRate { return (rate, options.learningRateAfterExaggeration ?? rate) }
+    if options.method == .fft {
+      return (max(Double(n) / options.earlyExaggeration, 200) / 4, options.learningRateAfterExaggeration ?? max(Double(n), 200) / 4)
+    }
+    let rate = max(Double(n) / options.earlyExaggeration / 4, 50)
+    return (rate, options.learningRateAfterExaggeration ?? rate)
   }
 
   /// Gradient descent with momentum and per-coordinate gains, as scikit-learn's `_gradient_descent`.
   static func optimise(
-    _ y: inout [Double], gradient: GradientComputer, options: TSNEOptions, learningRate: Double, start: Date,
+    _ y: inout [Double], gradient: GradientComputer, options: TSNEOptions, learningRates: (exploring: Double, after: Double), start: Date,
     observer: ((TSNEProgress) -> Bool)?
   ) -> (kl: Double, iterations: Int) {
     let count = y.count
@@ -124,6 +149,7 @@ public enum TSNE {
       if iteration == options.exaggerationIterations { bestError = .infinity; bestIteration = iteration }
       let momentum = exploring ? 0.5 : 0.8
       let exaggeration = exploring ? options.earlyExaggeration : 1
+      let learningRate = exploring ? learningRates.exploring : learningRates.after
       let check = (iteration + 1) % options.checkEvery == 0 || iteration == options.iterations - 1
       let error = y.withUnsafeBufferPointer { yb in
         grad.withUnsafeMutableBufferPointer { gradient.compute(yb, exaggeration: exaggeration, withError: check, into: $0) }

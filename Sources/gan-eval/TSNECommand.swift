@@ -4,10 +4,12 @@ extension GanEval {
   struct Tsne: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "tsne",
-      abstract: "Embed all sets jointly with t-SNE (exact or Barnes-Hut, 2D or 3D); the first set is taken as real.",
+      abstract: "Embed all sets jointly with t-SNE (exact, Barnes-Hut or FFT interpolation; 2D or 3D); the first set is taken as real.",
       discussion: """
         Defaults follow scikit-learn: perplexity 30, early exaggeration 12 for 250 iterations, learning rate auto,
-        PCA initialisation, 1000 iterations; one degree of freedom in 2D and 3D. Writes tsne.csv (set,file,label,x,y[,z]).
+        PCA initialisation, 1000 iterations; one degree of freedom in 2D and 3D. --method fft (2D, one degree of
+        freedom; for tens of thousands of images) follows openTSNE: 3 interpolation nodes per unit interval and
+        openTSNE's learning rates. Writes tsne.csv (set,file,label,x,y[,z]).
         """)
 
     @Argument(help: "Sample directories; the first is the real set (e.g. real/ fake/).")
@@ -16,7 +18,7 @@ extension GanEval {
     @Option(help: "Embedding dimensions: 2 or 3.")
     var dims: Int = 2
 
-    @Option(help: "exact, barnes-hut, or auto (exact up to 700 images).")
+    @Option(help: "exact, barnes-hut, fft (2D), or auto (exact up to 700 images, Barnes-Hut above).")
     var method: String = "auto"
 
     @Option(help: "Perplexity (effective number of neighbours).")
@@ -34,7 +36,7 @@ extension GanEval {
     @Option(help: "Degrees of freedom of the Student-t kernel.")
     var dof: Double = 1
 
-    @Option(help: "Learning rate, or auto = max(N/48, 50).")
+    @Option(help: "Learning rate, or auto = max(N/48, 50) (fft: openTSNE's N/48 during exaggeration, N/4 after).")
     var learningRate: String = "auto"
 
     @Option(name: .customLong("class"), help: "Embed only images with this label (e.g. 5).")

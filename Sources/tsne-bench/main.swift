@@ -1,6 +1,6 @@
 // Runs the TSNE engine on a float matrix from a .npy file, for the side-by-side benchmark
 // (bench/tsne_bench.py), so gan-eval and its peers embed exactly the same PCA-50 input.
-// Usage: tsne-bench X.npy DIMS exact|barnes-hut ITERATIONS THREADS [TRUST_POINTS]
+// Usage: tsne-bench X.npy DIMS exact|barnes-hut|fft ITERATIONS THREADS [TRUST_POINTS]
 // Prints one JSON line: seconds (affinities + optimisation), kl, iterations, trustworthiness.
 import Foundation
 import ImageIO
@@ -10,7 +10,7 @@ let arguments = CommandLine.arguments
 guard arguments.count >= 6, let dims = Int(arguments[2]), let method = GradientMethod(rawValue: arguments[3]),
   let iterations = Int(arguments[4]), let threads = Int(arguments[5])
 else {
-  FileHandle.standardError.write(Data("usage: tsne-bench X.npy DIMS exact|barnes-hut ITERATIONS THREADS [TRUST_POINTS]\n".utf8))
+  FileHandle.standardError.write(Data("usage: tsne-bench X.npy DIMS exact|barnes-hut|fft ITERATIONS THREADS [TRUST_POINTS]\n".utf8))
   exit(2)
 }
 let array = try NPY.read(arguments[1])
@@ -31,4 +31,9 @@ if arguments.count > 6, let points = Int(arguments[6]), points > 0 {
     input: Array(array.values[0..<(m * d)]), columns: d, embedding: Array(result.coordinates[0..<(m * dims)]), dims: dims, rows: m, k: 10,
     threads: threads))
 }
-print("{\"seconds\": \(seconds), \"kl\": \(result.kl), \"iterations\": \(result.iterations), \"trustworthiness\": \(trust)}")
+var span = 0.0
+for axis in 0..<dims {
+  let values = stride(from: axis, to: result.coordinates.count, by: dims).map { result.coordinates[$0] }
+  span = max(span, values.max()! - values.min()!)
+}
+print("{\"seconds\": \(seconds), \"kl\": \(result.kl), \"iterations\": \(result.iterations), \"trustworthiness\": \(trust), \"span\": \(span)}")

@@ -28,18 +28,22 @@ final class TSNEQualityTests: XCTestCase {
     }!
   }
 
+  /// A default run on two threads with the given method.
+  private func embed(_ x: [Double], rows n: Int, method: GradientMethod) throws -> Embedding {
+    var options = TSNEOptions()
+    options.threads = 2
+    options.method = method
+    return try TSNE.embed(x, rows: n, columns: 50, options: options)
+  }
+
   func testExactAndBarnesHutAgainstScikitLearnOn2000Digits() throws {
     let golden = try golden()
     let n = 2000
     let x = try digits50(n)
-    var options = TSNEOptions()
-    options.threads = 2
-    options.method = .exact
-    let exact = try TSNE.embed(x, rows: n, columns: 50, options: options)
+    let exact = try embed(x, rows: n, method: .exact)
     let sklearnExact = golden["exact_2000"]!["kl"] as! Double
     XCTAssertLessThanOrEqual(abs(exact.kl - sklearnExact) / sklearnExact, 0.01, "exact KL \(exact.kl) vs scikit-learn \(sklearnExact)")
-    options.method = .barnesHut
-    let barnesHut = try TSNE.embed(x, rows: n, columns: 50, options: options)
+    let barnesHut = try embed(x, rows: n, method: .barnesHut)
     // Barnes-Hut optimises a kNN-sparse P, so its own KL estimate is not comparable with the exact
     // method's (scikit-learn's two differ by 13% here). Two checks instead: its estimate matches
     // scikit-learn's Barnes-Hut within 2%, and its embedding, scored with the exact objective
@@ -52,13 +56,31 @@ final class TSNEQualityTests: XCTestCase {
     print("tsne-quality: exact KL \(exact.kl) (scikit-learn \(sklearnExact)); Barnes-Hut KL estimate \(barnesHut.kl), its exact KL \(barnesHutExactKL)")
   }
 
+  /// The FFT-interpolation method with its defaults (openTSNE's grid and learning rates) against
+  /// openTSNE's FFT method on the same 2,000 digits: KL estimate within 2%, trustworthiness at
+  /// least openTSNE's minus 0.005, and its embedding, scored with the exact objective, within 5%
+  /// of the exact method's KL (as for Barnes-Hut above).
+  func testInterpolationAgainstOpenTSNEOn2000Digits() throws {
+    let golden = try golden()
+    let n = 2000
+    let x = try digits50(n)
+    let result = try embed(x, rows: n, method: .fft)
+    let reference = golden["opentsne_fft_2000"]!
+    let referenceKL = reference["kl"] as! Double, referenceTrust = reference["trustworthiness_k10"] as! Double
+    XCTAssertLessThanOrEqual(abs(result.kl - referenceKL) / referenceKL, 0.02, "FFT KL \(result.kl) vs openTSNE FFT \(referenceKL)")
+    let trust = EmbeddingQuality.trustworthiness(input: x, columns: 50, embedding: result.coordinates, dims: 2, rows: n, k: 10, threads: 2)
+    XCTAssertGreaterThanOrEqual(trust, referenceTrust - 0.005, "trustworthiness \(trust) vs openTSNE \(referenceTrust)")
+    let exactScore = exactKL(of: result, input: x, rows: n)
+    let exactMethodKL = golden["exact_2000"]!["kl"] as! Double
+    XCTAssertLessThanOrEqual(abs(exactScore - exactMethodKL) / exactMethodKL, 0.05, "FFT embedding's exact KL \(exactScore) vs scikit-learn exact \(exactMethodKL)")
+    print("tsne-quality: FFT 2000 KL \(result.kl) (openTSNE \(referenceKL)), trustworthiness \(trust) (openTSNE \(referenceTrust)), exact KL of the embedding \(exactScore)")
+  }
+
   func testBarnesHutTrustworthinessOn5000Digits() throws {
     let golden = try golden()
     let n = 5000
     let x = try digits50(n)
-    var options = TSNEOptions()
-    options.threads = 2
-    let result = try TSNE.embed(x, rows: n, columns: 50, options: options)
+    let result = try embed(x, rows: n, method: .barnesHut)
     let trust = EmbeddingQuality.trustworthiness(input: x, columns: 50, embedding: result.coordinates, dims: 2, rows: n, k: 10, threads: 2)
     let sklearn = golden["barnes_hut_5000"]!["trustworthiness_k10"] as! Double
     XCTAssertGreaterThanOrEqual(trust, sklearn - 0.005, "trustworthiness \(trust) vs scikit-learn \(sklearn)")

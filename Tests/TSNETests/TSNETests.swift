@@ -43,6 +43,52 @@ final class TSNETests: XCTestCase {
     }
   }
 
+  /// The interpolation gradient against the exact one (θ = 0 Barnes-Hut over the same sparse P),
+  /// on embeddings as narrow as the start and as wide as a finished 70,000-point run. At openTSNE's
+  /// default grid (3 nodes per unit interval) the kernel's Lagrange interpolation is off by a few
+  /// percent for pairs closer than ~2 units, inherently; halving the interval width must cut the
+  /// error by much more than half (the error is third order in the width), which a wrong spread,
+  /// kernel layout or back-interpolation would not do.
+  func testInterpolationGradientMatchesExactGradient() throws {
+    let n = 2000
+    let x = try digits50(n)
+    let neighbors = NearestNeighbors(x, rows: n, columns: 50, k: 90, threads: 2)
+    let p = Affinities.sparse(neighbors, count: n, perplexity: 30, threads: 2)
+    let norm = { (v: [Double]) in v.map { $0 * $0 }.reduce(0, +).squareRoot() }
+    func gradient(_ computer: GradientComputer, _ y: [Double]) -> (gradient: [Double], kl: Double) {
+      var g = [Double](repeating: 0, count: y.count)
+      let kl = y.withUnsafeBufferPointer { yb in g.withUnsafeMutableBufferPointer { computer.compute(yb, exaggeration: 1, withError: true, into: $0) } }
+      return (g, kl!)
+    }
+    for spread in [1e-4, 1.0, 10.0, 20.0, 30.0] {
+      var generator = SplitMix64(seed: 11)
+      let y = (0..<(n * 2)).map { _ in generator.nextGaussian() * spread }
+      let exact = gradient(BarnesHutGradient(p: p, dims: 2, dof: 1, theta: 0, threads: 2), y)
+      let tree = gradient(BarnesHutGradient(p: p, dims: 2, dof: 1, theta: 0.5, threads: 2), y)
+      var fine = InterpolationGradient(p: p, threads: 2)
+      fine.intervalWidth = 0.5
+      let interpolated = [gradient(InterpolationGradient(p: p, threads: 2), y), gradient(fine, y)]
+      let errors = interpolated.map { norm(zip(exact.gradient, $0.gradient).map { $0 - $1 }) / norm(exact.gradient) }
+      let treeError = norm(zip(exact.gradient, tree.gradient).map { $0 - $1 }) / norm(exact.gradient)
+      print("spread \(spread): relative gradient error, interpolation width 1 \(errors[0]), width 0.5 \(errors[1]), Barnes-Hut θ 0.5 \(treeError)")
+      XCTAssertLessThan(errors[0], 0.05, "spread \(spread): default grid")
+      // narrow embeddings already get intervals far below 0.5 wide (at least 50 per axis), and the
+      // widest one hits the FFT side's cap with both widths: then the two grids are the same
+      let span = (0..<2).map { axis in
+        let values = stride(from: axis, to: y.count, by: 2).map { y[$0] }
+        return values.max()! - values.min()!
+      }.max()!
+      if InterpolationGradient(p: p, threads: 2).grid(span: span).intervals != fine.grid(span: span).intervals {
+        XCTAssertLessThan(errors[1], min(errors[0] / 2, 1e-2), "spread \(spread): a finer grid must converge")
+      } else {
+        XCTAssertEqual(errors[1], errors[0], "spread \(spread): the same grid")
+      }
+      for (k, result) in interpolated.enumerated() {
+        XCTAssertEqual(result.kl, exact.kl, accuracy: 2e-3 * exact.kl, "spread \(spread), grid \(k): KL estimate")
+      }
+    }
+  }
+
   func testAffinitiesAreSymmetricNormalisedAndCalibrated() throws {
     let n = 400
     let x = try digits50(n)
