@@ -30,8 +30,12 @@ public struct TSNEMetric: Metric {
     self.options.theta = try options.double("theta", default: 0.5, where: { $0 >= 0 && $0 <= 2 }, expected: "a number from 0 to 2")
     self.options.iterations = try options.int("iterations", default: 1000, in: 1...100_000)
     self.options.degreesOfFreedom = try options.double("dof", default: 1, where: { $0 > 0 && $0 <= 100 }, expected: "a positive number")
-    if options.values["learning-rate"].map({ $0 != "auto" }) ?? false {
-      self.options.learningRate = try options.double("learning-rate", default: 200, where: { $0 > 0 }, expected: "a positive number or auto")
+    let rate = options.values["learning-rate"] ?? "auto"
+    if let schedule = LearningRateSchedule(rawValue: rate) {
+      self.options.schedule = schedule
+    } else {
+      self.options.learningRate = try options.double(
+        "learning-rate", default: 200, where: { $0 > 0 }, expected: "a positive number, auto, scikit-learn or opentsne")
     }
     pcaComponents = try options.int("pca", default: 50, in: 0...100_000)
     classFilter = options.values["class"]
@@ -44,7 +48,7 @@ public struct TSNEMetric: Metric {
       ("theta", .number(options.theta)), ("iterations", .int(options.iterations)), ("pca", .int(pcaComponents)),
       ("dof", .number(options.degreesOfFreedom)), ("early_exaggeration", .number(options.earlyExaggeration)),
       ("exaggeration_iterations", .int(options.exaggerationIterations)),
-      ("learning_rate", options.learningRate.map { .number($0) } ?? .string("auto")),
+      ("learning_rate", options.learningRate.map { .number($0) } ?? .string(options.schedule.rawValue)),
       ("class", classFilter.map { .string($0) } ?? .null), ("max_per_set", maxPerSet.map { .int($0) } ?? .null),
     ]
   }

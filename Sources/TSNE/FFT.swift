@@ -1,121 +1,155 @@
 import Foundation
 import Workers
 
-/// In-place radix-2 complex FFT of one size (a power of two), on split real/imaginary arrays.
-/// Twiddles (stored per stage, contiguous) and the bit-reversal permutation are computed once.
-/// Rows and columns have separate butterfly loops on purpose: a row runs along one contiguous
-/// array, a column block runs the same butterfly across many columns at once so the inner loop
-/// is contiguous and vectorises; one shared loop would be slow for one of the two.
-struct RadixTwoFFT: Sendable {
+/// Complex FFT of one size 2^a·3^b, on split real/imaginary arrays: Stockham autosort stages
+/// (no bit-reversal pass) of radix 4, 2 and 3, each reading one buffer and writing the other.
+/// Sizes with factors of 3 let the interpolation grid stay close to the size it needs (1,536
+/// instead of 2,048, say), which matters more than the per-point speed of each radix.
+struct MixedRadixFFT: Sendable {
   let size: Int
-  /// For the stage of length L = 2^s, twiddles e^{−2πik/L}, k < L/2, start at offset L/2 − 1.
-  private let cosines: [Double]
-  private let sines: [Double]
-  private let reversed: [Int32]
+  private let radices: [Int]
+  /// Per stage, the twiddles w_n^{p·k} (n the stage's length, p < n/r, 1 ≤ k < r) at p·(r−1) + k − 1.
+  private let cosines: [[Double]]
+  private let sines: [[Double]]
+
+  /// The smallest 2^a·3^b that is at least `n`.
+  static func size(atLeast n: Int) -> Int {
+    var best = Int.max, three = 1
+    while three < 2 * max(n, 1) {
+      var value = three
+      while value < n { value *= 2 }
+      best = min(best, value)
+      three *= 3
+    }
+    return best
+  }
 
   init(size: Int) {
-    precondition(size >= 2 && size & (size - 1) == 0, "FFT size must be a power of two")
+    var rest = size, radices: [Int] = []
+    while rest % 4 == 0 { radices.append(4); rest /= 4 }
+    while rest % 2 == 0 { radices.append(2); rest /= 2 }
+    while rest % 3 == 0 { radices.append(3); rest /= 3 }
+    precondition(size >= 1 && rest == 1, "FFT size must be 2^a·3^b, got \(size)")
     self.size = size
-    var cosines: [Double] = [], sines: [Double] = []
-    var length = 2
-    while length <= size {
-      for k in 0..<(length / 2) {
-        let angle = -2 * Double.pi * Double(k) / Double(length)
-        cosines.append(cos(angle))
-        sines.append(sin(angle))
+    self.radices = radices
+    var cosines: [[Double]] = [], sines: [[Double]] = []
+    var n = size
+    for r in radices {
+      let m = n / r
+      var c = [Double](), s = [Double]()
+      c.reserveCapacity(m * (r - 1))
+      s.reserveCapacity(m * (r - 1))
+      for p in 0..<m {
+        for k in 1..<r {
+          let angle = -2 * Double.pi * Double(p * k) / Double(n)
+          c.append(cos(angle))
+          s.append(sin(angle))
+        }
       }
-      length *= 2
+      cosines.append(c)
+      sines.append(s)
+      n = m
     }
     self.cosines = cosines
     self.sines = sines
-    let bits = size.trailingZeroBitCount
-    reversed = (0..<size).map { i in
-      var r = 0, v = i
-      for _ in 0..<bits { r = (r << 1) | (v & 1); v >>= 1 }
-      return Int32(r)
-    }
   }
 
-  /// Transforms the `size` values at `re`/`im`; `inverse` uses e^{+2πi/N} and does not scale.
-  func transform(_ re: UnsafeMutablePointer<Double>, _ im: UnsafeMutablePointer<Double>, inverse: Bool) {
-    for i in 0..<size {
-      let j = Int(reversed[i])
-      if j > i {
-        swap(&re[i], &re[j])
-        swap(&im[i], &im[j])
-      }
-    }
-    // length-2 stage: no multiplications
-    var a = 0
-    while a < size {
-      let (r, i) = (re[a + 1], im[a + 1])
-      re[a + 1] = re[a] - r; im[a + 1] = im[a] - i
-      re[a] += r; im[a] += i
-      a += 2
-    }
-    let sign: Double = inverse ? -1 : 1
-    cosines.withUnsafeBufferPointer { c in
-      sines.withUnsafeBufferPointer { s in
-        var length = 4
-        while length <= size {
-          let half = length / 2, offset = half - 1
-          var start = 0
-          while start < size {
-            let x = re + start, y = im + start
-            for k in 0..<half {
-              let wr = c[offset + k], wi = sign * s[offset + k]
-              let tr = x[k + half] * wr - y[k + half] * wi
-              let ti = x[k + half] * wi + y[k + half] * wr
-              x[k + half] = x[k] - tr; y[k + half] = y[k] - ti
-              x[k] += tr; y[k] += ti
-            }
-            start += length
-          }
-          length *= 2
-        }
-      }
-    }
-  }
-
-  /// Transforms the columns `columns` of a `size`-row matrix with row stride `stride`, all
-  /// columns at once (the inner loops run along rows' contiguous memory).
-  func transformColumns(
-    _ re: UnsafeMutablePointer<Double>, _ im: UnsafeMutablePointer<Double>, stride: Int, columns: Range<Int>, inverse: Bool
+  /// Transforms the `size` values at `re`/`im` in place, using `scratch` (2·size values) as the
+  /// other buffer; `inverse` uses e^{+2πi/N} and does not scale.
+  func transform(
+    _ re: UnsafeMutablePointer<Double>, _ im: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>, inverse: Bool
   ) {
-    let c0 = columns.lowerBound, width = columns.count
-    guard width > 0 else { return }
-    for i in 0..<size {
-      let j = Int(reversed[i])
-      if j > i {
-        for c in 0..<width {
-          swap(&re[i * stride + c0 + c], &re[j * stride + c0 + c])
-          swap(&im[i * stride + c0 + c], &im[j * stride + c0 + c])
+    var (xr, xi) = (re, im)
+    var (yr, yi) = (scratch, scratch + size)
+    let sign: Double = inverse ? -1 : 1
+    var n = size, s = 1
+    for (stage, r) in radices.enumerated() {
+      let m = n / r
+      cosines[stage].withUnsafeBufferPointer { wc in
+        sines[stage].withUnsafeBufferPointer { ws in
+          switch r {
+          case 4: Self.radix4(xr, xi, yr, yi, m: m, s: s, wc: wc, ws: ws, sign: sign)
+          case 2: Self.radix2(xr, xi, yr, yi, m: m, s: s, wc: wc, ws: ws, sign: sign)
+          default: Self.radix3(xr, xi, yr, yi, m: m, s: s, wc: wc, ws: ws, sign: sign)
+          }
         }
       }
+      swap(&xr, &yr)
+      swap(&xi, &yi)
+      n = m
+      s *= r
     }
-    let sign: Double = inverse ? -1 : 1
-    cosines.withUnsafeBufferPointer { cs in
-      sines.withUnsafeBufferPointer { ss in
-        var length = 2
-        while length <= size {
-          let half = length / 2, offset = half - 1
-          var start = 0
-          while start < size {
-            for k in 0..<half {
-              let wr = cs[offset + k], wi = sign * ss[offset + k]
-              let xa = re + (start + k) * stride + c0, ya = im + (start + k) * stride + c0
-              let xb = xa + half * stride, yb = ya + half * stride
-              for c in 0..<width {
-                let tr = xb[c] * wr - yb[c] * wi
-                let ti = xb[c] * wi + yb[c] * wr
-                xb[c] = xa[c] - tr; yb[c] = ya[c] - ti
-                xa[c] += tr; ya[c] += ti
-              }
-            }
-            start += length
-          }
-          length *= 2
-        }
+    if xr != re {
+      re.update(from: xr, count: size)
+      im.update(from: xi, count: size)
+    }
+  }
+
+  // Each stage: for p < m and q < s, the r inputs x[q + s(p + j·m)] go through an r-point DFT and
+  // the k-th output, times w_n^{pk}, lands at y[q + s(r·p + k)].
+
+  private static func radix2(
+    _ xr: UnsafeMutablePointer<Double>, _ xi: UnsafeMutablePointer<Double>, _ yr: UnsafeMutablePointer<Double>,
+    _ yi: UnsafeMutablePointer<Double>, m: Int, s: Int, wc: UnsafeBufferPointer<Double>, ws: UnsafeBufferPointer<Double>, sign: Double
+  ) {
+    for p in 0..<m {
+      let w1r = wc[p], w1i = sign * ws[p]
+      let a = s * p, b = s * (p + m), out = s * 2 * p
+      for q in 0..<s {
+        let ar = xr[a + q], ai = xi[a + q], br = xr[b + q], bi = xi[b + q]
+        yr[out + q] = ar + br; yi[out + q] = ai + bi
+        let dr = ar - br, di = ai - bi
+        yr[out + s + q] = dr * w1r - di * w1i; yi[out + s + q] = dr * w1i + di * w1r
+      }
+    }
+  }
+
+  private static func radix4(
+    _ xr: UnsafeMutablePointer<Double>, _ xi: UnsafeMutablePointer<Double>, _ yr: UnsafeMutablePointer<Double>,
+    _ yi: UnsafeMutablePointer<Double>, m: Int, s: Int, wc: UnsafeBufferPointer<Double>, ws: UnsafeBufferPointer<Double>, sign: Double
+  ) {
+    for p in 0..<m {
+      let w1r = wc[3 * p], w1i = sign * ws[3 * p]
+      let w2r = wc[3 * p + 1], w2i = sign * ws[3 * p + 1]
+      let w3r = wc[3 * p + 2], w3i = sign * ws[3 * p + 2]
+      let i0 = s * p, i1 = s * (p + m), i2 = s * (p + 2 * m), i3 = s * (p + 3 * m), out = s * 4 * p
+      for q in 0..<s {
+        let ar = xr[i0 + q], ai = xi[i0 + q], br = xr[i1 + q], bi = xi[i1 + q]
+        let cr = xr[i2 + q], ci = xi[i2 + q], dr = xr[i3 + q], di = xi[i3 + q]
+        let apcR = ar + cr, apcI = ai + ci, amcR = ar - cr, amcI = ai - ci
+        let bpdR = br + dr, bpdI = bi + di
+        // −i·sign·(b − d): forward multiplies by −i, inverse by +i
+        let jR = sign * (bi - di), jI = -sign * (br - dr)
+        yr[out + q] = apcR + bpdR; yi[out + q] = apcI + bpdI
+        let x1r = amcR + jR, x1i = amcI + jI
+        yr[out + s + q] = x1r * w1r - x1i * w1i; yi[out + s + q] = x1r * w1i + x1i * w1r
+        let x2r = apcR - bpdR, x2i = apcI - bpdI
+        yr[out + 2 * s + q] = x2r * w2r - x2i * w2i; yi[out + 2 * s + q] = x2r * w2i + x2i * w2r
+        let x3r = amcR - jR, x3i = amcI - jI
+        yr[out + 3 * s + q] = x3r * w3r - x3i * w3i; yi[out + 3 * s + q] = x3r * w3i + x3i * w3r
+      }
+    }
+  }
+
+  private static func radix3(
+    _ xr: UnsafeMutablePointer<Double>, _ xi: UnsafeMutablePointer<Double>, _ yr: UnsafeMutablePointer<Double>,
+    _ yi: UnsafeMutablePointer<Double>, m: Int, s: Int, wc: UnsafeBufferPointer<Double>, ws: UnsafeBufferPointer<Double>, sign: Double
+  ) {
+    let h = sign * 0.75.squareRoot()  // ω₃ = −1/2 − i·h (forward)
+    for p in 0..<m {
+      let w1r = wc[2 * p], w1i = sign * ws[2 * p]
+      let w2r = wc[2 * p + 1], w2i = sign * ws[2 * p + 1]
+      let i0 = s * p, i1 = s * (p + m), i2 = s * (p + 2 * m), out = s * 3 * p
+      for q in 0..<s {
+        let ar = xr[i0 + q], ai = xi[i0 + q], br = xr[i1 + q], bi = xi[i1 + q], cr = xr[i2 + q], ci = xi[i2 + q]
+        let tr = br + cr, ti = bi + ci, dr = br - cr, di = bi - ci
+        yr[out + q] = ar + tr; yi[out + q] = ai + ti
+        let mr = ar - 0.5 * tr, mi = ai - 0.5 * ti
+        // X1 = m − i·h·d, X2 = m + i·h·d
+        let x1r = mr + h * di, x1i = mi - h * dr
+        let x2r = mr - h * di, x2i = mi + h * dr
+        yr[out + s + q] = x1r * w1r - x1i * w1i; yi[out + s + q] = x1r * w1i + x1i * w1r
+        yr[out + 2 * s + q] = x2r * w2r - x2i * w2i; yi[out + 2 * s + q] = x2r * w2i + x2i * w2r
       }
     }
   }
@@ -136,29 +170,50 @@ struct ComplexGrid {
   }
 
   /// Transforms each row in `rows` along its length.
-  mutating func transformRows(_ rows: Range<Int>, fft: RadixTwoFFT, inverse: Bool, threads: Int) {
+  mutating func transformRows(_ rows: Range<Int>, fft: MixedRadixFFT, inverse: Bool, threads: Int) {
     let side = self.side
     re.withUnsafeMutableBufferPointer { rb in
       im.withUnsafeMutableBufferPointer { ib in
         let r = SharedBuffer(rb.baseAddress!), i = SharedBuffer(ib.baseAddress!)
         try? parallelFor(rows.count, threads: threads) { k in
           let row = rows.lowerBound + k
-          fft.transform(r.base + row * side, i.base + row * side, inverse: inverse)
+          withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * side) { scratch in
+            fft.transform(r.base + row * side, i.base + row * side, scratch: scratch.baseAddress!, inverse: inverse)
+          }
         }
       }
     }
   }
 
-  /// Transforms each column in `columns` along its length, in blocks of 16 columns.
-  mutating func transformColumns(_ columns: Range<Int>, fft: RadixTwoFFT, inverse: Bool, threads: Int) {
+  /// Transforms each column in `columns` along its length: blocks of 16 columns are copied into
+  /// contiguous buffers, transformed like rows and copied back (a strided column pass is slower).
+  /// Each worker takes a contiguous run of blocks and allocates its buffer once.
+  mutating func transformColumns(_ columns: Range<Int>, fft: MixedRadixFFT, inverse: Bool, threads: Int) {
     let side = self.side, block = 16
-    let blocks = (columns.count + block - 1) / block
+    let blocks = (columns.count + block - 1) / block, workers = max(1, min(threads, blocks))
     re.withUnsafeMutableBufferPointer { rb in
       im.withUnsafeMutableBufferPointer { ib in
         let r = SharedBuffer(rb.baseAddress!), i = SharedBuffer(ib.baseAddress!)
-        try? parallelFor(blocks, threads: threads) { b in
-          let start = columns.lowerBound + b * block
-          fft.transformColumns(r.base, i.base, stride: side, columns: start..<min(start + block, columns.upperBound), inverse: inverse)
+        try? parallelFor(workers, threads: workers) { worker in
+          let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 2 * (block + 1) * side)
+          defer { buffer.deallocate() }
+          for b in chunk(worker, of: workers, count: blocks) {
+            let start = columns.lowerBound + b * block, width = min(block, columns.upperBound - start)
+            let cr = buffer, ci = cr + width * side, scratch = ci + width * side
+            for row in 0..<side {
+              for c in 0..<width {
+                cr[c * side + row] = r[row * side + start + c]
+                ci[c * side + row] = i[row * side + start + c]
+              }
+            }
+            for c in 0..<width { fft.transform(cr + c * side, ci + c * side, scratch: scratch, inverse: inverse) }
+            for row in 0..<side {
+              for c in 0..<width {
+                r[row * side + start + c] = cr[c * side + row]
+                i[row * side + start + c] = ci[c * side + row]
+              }
+            }
+          }
         }
       }
     }

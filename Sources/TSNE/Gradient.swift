@@ -156,12 +156,16 @@ struct BarnesHutGradient: GradientComputer {
   let dof: Double
   let theta: Double
   let threads: Int
+  /// The previous tree's point order, the next tree's starting order (points move little
+  /// between iterations, so the partitions find them nearly sorted).
+  let lastOrder = OrderCache()
 
   func compute(
     _ y: UnsafeBufferPointer<Double>, exaggeration: Double, withError: Bool, into gradient: UnsafeMutableBufferPointer<Double>
   ) -> Double? {
     let n = p.count, dims = self.dims, dof = self.dof, thetaSquared = self.theta * self.theta
-    let tree = SpaceTree(y, count: n, dims: dims)
+    let tree = SpaceTree(y, count: n, dims: dims, startOrder: lastOrder.value)
+    lastOrder.value = tree.order
     var zParts = [Double](repeating: 0, count: n)
     var repulsion = [Double](repeating: 0, count: n * dims)
     let yBox = UncheckedBox(y), out = SharedBuffer(gradient.baseAddress!)
@@ -195,6 +199,12 @@ struct BarnesHutGradient: GradientComputer {
     guard withError else { return nil }
     return p.klEstimate(y, dims: dims, dof: dof, z: z)
   }
+}
+
+/// Holds the last tree order between iterations (the optimiser calls the gradient from one
+/// thread at a time).
+final class OrderCache: @unchecked Sendable {
+  var value: [Int32]?
 }
 
 extension SparseMatrix {

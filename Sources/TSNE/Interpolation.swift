@@ -22,7 +22,8 @@ struct InterpolationGradient: GradientComputer {
   /// Intervals are at most about this wide, in embedding units (openTSNE's default: 1). The
   /// kernel's interpolation error at this width is a few percent for pairs closer than ~2 units.
   var intervalWidth = 1.0
-  /// The FFT side never exceeds this (intervals widen instead), bounding memory to ~300 MB.
+  /// The FFT side never exceeds this (intervals widen instead), bounding memory to ~300 MB
+  /// (2,048 = 2^11 is a valid FFT size).
   var maxSide = 2048
   /// The grid square's side is the embedding's span rounded up to a power of this ratio, so the
   /// kernel's transform is reused while the span stays in one bucket.
@@ -30,13 +31,12 @@ struct InterpolationGradient: GradientComputer {
   /// The kernel transforms for the last grid, reused while side and node spacing stay the same.
   let cache = SpectrumCache()
 
-  /// The grid for an embedding whose bounding square has side `span`: the FFT side (a power of
-  /// two, at least 2·nodes − 1 for a non-circular convolution) and the number of intervals,
-  /// raised to fill that side.
+  /// The grid for an embedding whose bounding square has side `span`: the FFT side (2^a·3^b, at
+  /// least 2·nodes − 1 for a non-circular convolution) and the number of intervals, raised to
+  /// fill that side.
   func grid(span: Double) -> (side: Int, intervals: Int) {
     let wanted = max(minIntervals, Int((span / intervalWidth).rounded(.up)))
-    var side = 2
-    while side < 2 * wanted * nodesPerInterval - 1 && side < maxSide { side *= 2 }
+    let side = min(MixedRadixFFT.size(atLeast: 2 * wanted * nodesPerInterval - 1), maxSide)
     return (side, max(1, (side + 1) / (2 * nodesPerInterval)))
   }
 
@@ -100,7 +100,7 @@ struct InterpolationGradient: GradientComputer {
       }
     }
 
-    let fft = RadixTwoFFT(size: side)
+    let fft = MixedRadixFFT(size: side)
     let spectra = cache.spectra(side: side, used: used, spacing: spacing, fft: fft, threads: threads)
     // only the first `used` columns hold charges, and only they are read back
     for k in 0..<2 {
@@ -120,9 +120,9 @@ struct InterpolationGradient: GradientComputer {
         // transform is F[k]·(S²+S)/2 + conj(F[−k])·(S²−S)/2 (S², S real and even)
         var product = ComplexGrid(side: side)
         for u in 0..<side {
-          let mu = (side - u) & (side - 1)
+          let mu = u == 0 ? 0 : side - u
           for v in 0..<side {
-            let m = u * side + v, mirror = mu * side + ((side - v) & (side - 1))
+            let m = u * side + v, mirror = mu * side + (v == 0 ? 0 : side - v)
             let h = half[m], d = difference[m]
             product.re[m] = grid.re[m] * h + grid.re[mirror] * d
             product.im[m] = grid.im[m] * h - grid.im[mirror] * d
@@ -186,7 +186,7 @@ final class SpectrumCache: @unchecked Sendable {
   private var key: (side: Int, used: Int, spacing: Double)?
   private var value: Spectra?
 
-  func spectra(side: Int, used: Int, spacing: Double, fft: RadixTwoFFT, threads: Int) -> Spectra {
+  func spectra(side: Int, used: Int, spacing: Double, fft: MixedRadixFFT, threads: Int) -> Spectra {
     if let key, let value, key.side == side, key.used == used, key.spacing == spacing { return value }
     // K² (re) and K (im) sampled at node offsets, laid out circularly; both are real and even, so
     // the real part of the transform is K²'s transform and the imaginary part K's

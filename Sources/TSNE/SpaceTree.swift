@@ -18,9 +18,15 @@ struct SpaceTree {
   /// points in this order keeps the same cells in cache.
   private(set) var order: [Int32] = []
 
-  init(_ y: UnsafeBufferPointer<Double>, count n: Int, dims: Int) {
+  /// `startOrder` (a permutation of 0..<n, such as the previous iteration's `order`) is the order
+  /// the points are partitioned from; a nearly sorted start makes the partitions cheap.
+  init(_ y: UnsafeBufferPointer<Double>, count n: Int, dims: Int, startOrder: [Int32]? = nil) {
     self.dims = dims
-    var points = (0..<n).map { i in SIMD4<Double>(y[i * dims], y[i * dims + 1], dims == 3 ? y[i * dims + 2] : 0, 0) }
+    var order = startOrder.flatMap { $0.count == n ? $0 : nil } ?? Array(0..<Int32(n))
+    var points = order.map { k in
+      let i = Int(k)
+      return SIMD4<Double>(y[i * dims], y[i * dims + 1], dims == 3 ? y[i * dims + 2] : 0, 0)
+    }
     var low = SIMD4<Double>(repeating: .infinity), high = SIMD4<Double>(repeating: -.infinity)
     for p in points {
       low = pointwiseMin(low, p)
@@ -33,7 +39,6 @@ struct SpaceTree {
     half = max(half * (1 + 1e-9), 1e-12)
     nodes.reserveCapacity(2 * n + 16)
     nodes.append(Node(centerOfMass: .zero, count: 0, widthSquared: 4 * half * half, firstChild: -1))
-    var order = Array(0..<Int32(n))
     points.withUnsafeMutableBufferPointer { buffer in
       order.withUnsafeMutableBufferPointer { indices in
         fill(0, buffer, indices, 0..<n, center: center, half: half, depth: 0)
@@ -42,26 +47,36 @@ struct SpaceTree {
     self.order = order
   }
 
-  /// Fills node `node` for points[range] in the cell (center, half), recursing into children.
+  /// Fills node `node` for points[range] in the cell (center, half), recursing into children;
+  /// returns the points' coordinate sum (a cell's is its children's, so each level is not
+  /// summed again).
+  @discardableResult
   private mutating func fill(
     _ node: Int, _ points: UnsafeMutableBufferPointer<SIMD4<Double>>, _ indices: UnsafeMutableBufferPointer<Int32>,
     _ range: Range<Int>, center: SIMD4<Double>, half: Double, depth: Int
-  ) {
-    var sum = SIMD4<Double>.zero
-    for slot in range { sum += points[slot] }
+  ) -> SIMD4<Double> {
     nodes[node].count = Double(range.count)
-    nodes[node].centerOfMass = range.isEmpty ? center : sum / Double(range.count)
-    guard range.count > 1, depth < 48, !allIdentical(points, range) else { return }
-    // partition in place: by x, then each half by y, then (3D) each quarter by z
-    var parts = [range]
+    guard range.count > 1, depth < 48, !allIdentical(points, range) else {
+      var sum = SIMD4<Double>.zero
+      for slot in range { sum += points[slot] }
+      nodes[node].centerOfMass = range.isEmpty ? center : sum / Double(range.count)
+      return sum
+    }
+    // partition in place: by x, then each half by y, then (3D) each quarter by z; part k is
+    // bounds[k]..<bounds[k + 1] (fixed-size storage: no allocation per cell)
+    var bounds = SIMD16<Int>(repeating: range.upperBound)
+    bounds[0] = range.lowerBound
+    var partCount = 1
     for axis in 0..<dims {
-      var next: [Range<Int>] = []
-      for part in parts {
-        let split = partition(points, indices, part, axis: axis, at: center[axis])
-        next.append(part.lowerBound..<split)
-        next.append(split..<part.upperBound)
+      var next = SIMD16<Int>(repeating: range.upperBound)
+      for k in 0..<partCount {
+        let low = bounds[k], high = bounds[k + 1]
+        next[2 * k] = low
+        next[2 * k + 1] = partition(points, indices, low..<high, axis: axis, at: center[axis])
+        next[2 * k + 2] = high
       }
-      parts = next
+      bounds = next
+      partCount *= 2
     }
     // parts are ordered with axis 0 varying slowest; child index uses bit d for axis d
     let childCount = 1 << dims
@@ -69,13 +84,16 @@ struct SpaceTree {
     nodes[node].firstChild = Int32(first)
     let childWidthSquared = half * half  // (2 · half/2)²
     for _ in 0..<childCount { nodes.append(Node(centerOfMass: .zero, count: 0, widthSquared: childWidthSquared, firstChild: -1)) }
+    var sum = SIMD4<Double>.zero
     for c in 0..<childCount {
       var partIndex = 0
       for axis in 0..<dims where (c >> axis) & 1 == 1 { partIndex |= 1 << (dims - 1 - axis) }
       var childCenter = center
       for axis in 0..<dims { childCenter[axis] += (c >> axis) & 1 == 1 ? half / 2 : -half / 2 }
-      fill(first + c, points, indices, parts[partIndex], center: childCenter, half: half / 2, depth: depth + 1)
+      sum += fill(first + c, points, indices, bounds[partIndex]..<bounds[partIndex + 1], center: childCenter, half: half / 2, depth: depth + 1)
     }
+    nodes[node].centerOfMass = sum / Double(range.count)
+    return sum
   }
 
   /// Moves points with coordinate < value before the others; returns the boundary.

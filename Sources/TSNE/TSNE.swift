@@ -17,14 +17,15 @@ public struct TSNEOptions: Sendable {
   public var iterations = 1000
   public var earlyExaggeration = 12.0
   public var exaggerationIterations = 250
-  /// nil = "auto": each method follows its reference tool. Exact and Barnes-Hut use
-  /// scikit-learn's max(N/48, 50) throughout; FFT uses openTSNE's max(N/12, 200) during early
-  /// exaggeration and max(N, 200) after, divided by 4 because this gradient carries the factor 4
-  /// that openTSNE's omits.
+  /// A fixed learning rate for every iteration; nil = the `schedule`'s.
   public var learningRate: Double? = nil
-  /// The rate after early exaggeration; nil = `learningRate` when that is set, else as "auto".
-  public var learningRateAfterExaggeration: Double? = nil
+  /// The learning rates when `learningRate` is nil.
+  public var schedule = LearningRateSchedule.auto
   public var degreesOfFreedom = 1.0
+  /// FFT method: Lagrange nodes per interval and the widest interval, in embedding units
+  /// (openTSNE's `n_interpolation_points` 3 and `1/ints_in_interval` 1).
+  public var interpolationNodes = 3
+  public var interpolationIntervalWidth = 1.0
   public var seed: UInt64 = 0
   public var threads = defaultThreadCount
   /// Iterations between KL evaluations (for progress and the no-progress stop).
@@ -34,6 +35,17 @@ public struct TSNEOptions: Sendable {
   public var minGradientNorm = 1e-7
 
   public init() {}
+}
+
+/// Where the learning rates come from when no fixed rate is given.
+public enum LearningRateSchedule: String, CaseIterable, Sendable {
+  /// The method's reference tool: openTSNE's for FFT, scikit-learn's for exact and Barnes-Hut.
+  case auto
+  /// scikit-learn's "auto": max(N/12/4, 50) throughout.
+  case scikitLearn = "scikit-learn"
+  /// openTSNE's "auto": N/12 during early exaggeration and N after (both at least 200), divided
+  /// by 4 because this gradient carries the factor 4 that openTSNE's omits.
+  case openTSNE = "opentsne"
 }
 
 /// One observation during optimisation; return false from the observer to stop early.
@@ -106,7 +118,10 @@ public enum TSNE {
       let neighbors = NearestNeighbors(data, rows: n, columns: d, k: max(k, 1), threads: options.threads)
       let p = Affinities.sparse(neighbors, count: n, perplexity: options.perplexity, threads: options.threads)
       if options.method == .fft {
-        gradient = InterpolationGradient(p: p, threads: options.threads)
+        var interpolation = InterpolationGradient(p: p, threads: options.threads)
+        interpolation.nodesPerInterval = options.interpolationNodes
+        interpolation.intervalWidth = options.interpolationIntervalWidth
+        gradient = interpolation
       } else {
         gradient = BarnesHutGradient(p: p, dims: options.dims, dof: options.degreesOfFreedom, theta: options.theta, threads: options.threads)
       }
@@ -122,14 +137,15 @@ public enum TSNE {
       seconds: [("affinities", affinitySeconds), ("optimisation", Date().timeIntervalSince(start))])
   }
 
-  /// The learning rates during and after early exaggeration (see `TSNEOptions.learningRate`).
+  /// The learning rates during and after early exaggeration (see `TSNEOptions.schedule`).
   static func learningRates(_ options: TSNEOptions, count n: Int) -> (exploring: Double, after: Double) {
-    if let rate = options.learningRate { return (rate, options.learningRateAfterExaggeration ?? rate) }
-    if options.method == .fft {
-      return (max(Double(n) / options.earlyExaggeration, 200) / 4, options.learningRateAfterExaggeration ?? max(Double(n), 200) / 4)
+    if let rate = options.learningRate { return (rate, rate) }
+    let schedule = options.schedule == .auto ? (options.method == .fft ? .openTSNE : .scikitLearn) : options.schedule
+    if schedule == .openTSNE {
+      return (max(Double(n) / options.earlyExaggeration, 200) / 4, max(Double(n), 200) / 4)
     }
     let rate = max(Double(n) / options.earlyExaggeration / 4, 50)
-    return (rate, options.learningRateAfterExaggeration ?? rate)
+    return (rate, rate)
   }
 
   /// Gradient descent with momentum and per-coordinate gains, as scikit-learn's `_gradient_descent`.

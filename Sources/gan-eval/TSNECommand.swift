@@ -36,7 +36,7 @@ extension GanEval {
     @Option(help: "Degrees of freedom of the Student-t kernel.")
     var dof: Double = 1
 
-    @Option(help: "Learning rate, or auto = max(N/48, 50) (fft: openTSNE's N/48 during exaggeration, N/4 after).")
+    @Option(help: "A fixed learning rate, or a schedule: scikit-learn = max(N/48, 50); opentsne = N/48 during exaggeration, N/4 after (openTSNE's N/12 and N); auto = opentsne for fft, scikit-learn otherwise.")
     var learningRate: String = "auto"
 
     @Option(name: .customLong("class"), help: "Embed only images with this label (e.g. 5).")

@@ -21,6 +21,13 @@ options.method = method
 options.iterations = iterations
 options.threads = threads
 options.iterationsWithoutProgress = Int.max  // run every iteration, as the peers are asked to
+// TSNE_SCHEDULE=opentsne|scikit-learn picks the learning-rate schedule (default: the method's own)
+if let name = ProcessInfo.processInfo.environment["TSNE_SCHEDULE"], let schedule = LearningRateSchedule(rawValue: name) {
+  options.schedule = schedule
+}
+// TSNE_FFT_NODES and TSNE_FFT_WIDTH set the FFT method's grid (defaults 3 and 1, as openTSNE)
+if let nodes = ProcessInfo.processInfo.environment["TSNE_FFT_NODES"].flatMap(Int.init) { options.interpolationNodes = nodes }
+if let width = ProcessInfo.processInfo.environment["TSNE_FFT_WIDTH"].flatMap(Double.init) { options.interpolationIntervalWidth = width }
 let start = Date()
 let result = try TSNE.embed(array.values, rows: n, columns: d, options: options)
 let seconds = Date().timeIntervalSince(start)
