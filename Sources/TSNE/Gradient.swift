@@ -44,7 +44,7 @@ struct ExactGradient: GradientComputer {
         repulsion.withUnsafeMutableBufferPointer { rb in
           let zs = SharedBuffer(zb.baseAddress!), rs = SharedBuffer(rb.baseAddress!)
           try? parallelFor(n, threads: threads) { i in
-            let sums = Self.row(i, n: n, dof: dof, p: pBox.value, x: columnBox.value[0], y: columnBox.value[1], z: columnBox.value[2])
+            let sums = Self.row(i, n: n, dims: dims, dof: dof, p: pBox.value, x: columnBox.value[0], y: columnBox.value[1], z: columnBox.value[2])
             zs[i] = sums.z
             for d in 0..<dims {
               out[i * dims + d] = sums.attraction[d]
@@ -89,13 +89,16 @@ extension ExactGradient {
   /// Row i's sums over all j, four j at a time in a fixed order (so results do not depend on
   /// threads): Σ w (minus the self term), Σ p·u·(yᵢ−yⱼ), Σ w·u·(yᵢ−yⱼ).
   @inline(__always)
-  static func row(_ i: Int, n: Int, dof: Double, p: UnsafeBufferPointer<Double>, x: [Double], y: [Double], z: [Double])
+  static func row(_ i: Int, n: Int, dims: Int, dof: Double, p: UnsafeBufferPointer<Double>, x: [Double], y: [Double], z: [Double])
     -> (z: Double, attraction: SIMD4<Double>, repulsion: SIMD4<Double>)
   {
     x.withUnsafeBufferPointer { xb in
       y.withUnsafeBufferPointer { yb in
         z.withUnsafeBufferPointer { zb in
           let row = p.baseAddress! + i * n
+          if dof == 1 && dims == 2 {  // the common case, without the third coordinate's lanes
+            return rowSums(i, n: n, row: row, x: xb.baseAddress!, y: yb.baseAddress!, z: zb.baseAddress!, planar: true) { u in u }
+          }
           if dof == 1 {
             return rowSums(i, n: n, row: row, x: xb.baseAddress!, y: yb.baseAddress!, z: zb.baseAddress!) { u in u }
           }
@@ -109,10 +112,11 @@ extension ExactGradient {
   }
 
   /// The vector loop: `weight` maps u = (1 + d²/α)⁻¹ to w. Lanes past n are masked out.
+  /// `planar` (2D: z is all zero) skips the third coordinate; the sums are the same bits.
   @inline(__always)
   private static func rowSums(
     _ i: Int, n: Int, row: UnsafePointer<Double>, x: UnsafePointer<Double>, y: UnsafePointer<Double>, z: UnsafePointer<Double>,
-    inverseDof: Double = 1, weight: (SIMD4<Double>) -> SIMD4<Double>
+    inverseDof: Double = 1, planar: Bool = false, weight: (SIMD4<Double>) -> SIMD4<Double>
   ) -> (z: Double, attraction: SIMD4<Double>, repulsion: SIMD4<Double>) {
     let xi = SIMD4<Double>(repeating: x[i]), yi = SIMD4<Double>(repeating: y[i]), zi = SIMD4<Double>(repeating: z[i])
     var zSum = SIMD4<Double>.zero
@@ -123,16 +127,21 @@ extension ExactGradient {
       let w = weight(u)
       zSum += w
       let attraction = pj * u, repel = w * u
-      ax += attraction * dx; ay += attraction * dy; az += attraction * dz
-      rx += repel * dx; ry += repel * dy; rz += repel * dz
+      ax += attraction * dx; ay += attraction * dy
+      rx += repel * dx; ry += repel * dy
+      if !planar { az += attraction * dz; rz += repel * dz }
     }
     var j = 0
     while j + 4 <= n {
       let dx = xi - UnsafeRawPointer(x + j).loadUnaligned(as: SIMD4<Double>.self)
       let dy = yi - UnsafeRawPointer(y + j).loadUnaligned(as: SIMD4<Double>.self)
-      let dz = zi - UnsafeRawPointer(z + j).loadUnaligned(as: SIMD4<Double>.self)
       let pj = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD4<Double>.self)
-      accumulate(dx, dy, dz, pj, one / (one + (dx * dx + dy * dy + dz * dz) * scale))
+      if planar {
+        accumulate(dx, dy, .zero, pj, one / (one + (dx * dx + dy * dy) * scale))
+      } else {
+        let dz = zi - UnsafeRawPointer(z + j).loadUnaligned(as: SIMD4<Double>.self)
+        accumulate(dx, dy, dz, pj, one / (one + (dx * dx + dy * dy + dz * dz) * scale))
+      }
       j += 4
     }
     if j < n {  // the tail, padded with masked lanes
