@@ -160,9 +160,16 @@ public enum TSNE {
     var bestError = Double.infinity, bestIteration = 0
     var lastError = Double.nan
     var iteration = 0
+    // As scikit-learn, the two phases are two descents: a stop (no progress, small gradient) in
+    // the exaggerated phase ends that phase only, and the second starts with fresh update and gains.
+    var exaggerationEnds = options.exaggerationIterations
     while iteration < options.iterations {
-      let exploring = iteration < options.exaggerationIterations
-      if iteration == options.exaggerationIterations { bestError = .infinity; bestIteration = iteration }
+      let exploring = iteration < exaggerationEnds
+      if iteration == exaggerationEnds && iteration > 0 {
+        bestError = .infinity
+        bestIteration = iteration
+        for k in 0..<count { update[k] = 0; gains[k] = 1 }
+      }
       let momentum = exploring ? 0.5 : 0.8
       let exaggeration = exploring ? options.earlyExaggeration : 1
       let learningRate = exploring ? learningRates.exploring : learningRates.after
@@ -186,13 +193,16 @@ public enum TSNE {
         if let observer, !observer(TSNEProgress(iteration: iteration, kl: error, gradientNorm: norm, elapsed: Date().timeIntervalSince(start))) {
           break
         }
+        var converged = norm <= options.minGradientNorm
         if error < bestError {
           bestError = error
           bestIteration = iteration
         } else if iteration - bestIteration > options.iterationsWithoutProgress {
-          break
+          converged = true
         }
-        if norm <= options.minGradientNorm { break }
+        if converged {
+          if exploring { exaggerationEnds = iteration } else { break }
+        }
       }
     }
     if lastError.isNaN || iteration % options.checkEvery != 0 {

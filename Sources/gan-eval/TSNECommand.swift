@@ -18,7 +18,7 @@ extension GanEval {
     @Option(help: "Embedding dimensions: 2 or 3.")
     var dims: Int = 2
 
-    @Option(help: "exact, barnes-hut, fft (2D), or auto (exact up to 700 images, Barnes-Hut above).")
+    @Option(help: "exact, barnes-hut, fft (2D), or auto (exact up to 1,000 images, Barnes-Hut above).")
     var method: String = "auto"
 
     @Option(help: "Perplexity (effective number of neighbours).")
