@@ -10,8 +10,9 @@ public struct TSNEMetric: Metric {
 
   public enum MethodChoice: String, CaseIterable, Sendable { case exact, barnesHut = "barnes-hut", fft, auto }
 
-  /// Up to this many images, `auto` picks the exact method: in 2D the measured crossover lies
-  /// between 1,000 (exact faster) and 1,500 (Barnes-Hut faster) images; see BENCHMARKS.md.
+  /// Up to this many images, `auto` picks the exact method: in 2D the measured crossover is near
+  /// 1,000 images (exact faster below 1,000, Barnes-Hut at 1,500; at 1,000 the two runs disagreed);
+  /// see BENCHMARKS.md.
   public static let exactUpTo = 1000
   /// The exact method keeps two N×N Float64 matrices; refuse above this many bytes.
   public static let exactMemoryLimit = 6_000_000_000.0
