@@ -169,16 +169,19 @@ struct ComplexGrid {
     im = [Double](repeating: 0, count: side * side)
   }
 
-  /// Transforms each row in `rows` along its length.
+  /// Transforms each row in `rows` along its length; each worker takes a contiguous run of rows
+  /// and allocates its scratch once.
   mutating func transformRows(_ rows: Range<Int>, fft: MixedRadixFFT, inverse: Bool, threads: Int) {
-    let side = self.side
+    let side = self.side, workers = max(1, min(threads, rows.count))
     re.withUnsafeMutableBufferPointer { rb in
       im.withUnsafeMutableBufferPointer { ib in
         let r = SharedBuffer(rb.baseAddress!), i = SharedBuffer(ib.baseAddress!)
-        try? parallelFor(rows.count, threads: threads) { k in
-          let row = rows.lowerBound + k
-          withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * side) { scratch in
-            fft.transform(r.base + row * side, i.base + row * side, scratch: scratch.baseAddress!, inverse: inverse)
+        try? parallelFor(workers, threads: workers) { worker in
+          let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 2 * side)
+          defer { scratch.deallocate() }
+          for k in chunk(worker, of: workers, count: rows.count) {
+            let row = rows.lowerBound + k
+            fft.transform(r.base + row * side, i.base + row * side, scratch: scratch, inverse: inverse)
           }
         }
       }

@@ -102,38 +102,40 @@ struct InterpolationGradient: GradientComputer {
 
     let fft = MixedRadixFFT(size: side)
     let spectra = cache.spectra(side: side, used: used, spacing: spacing, fft: fft, threads: threads)
-    // only the first `used` columns hold charges, and only they are read back
-    for k in 0..<2 {
-      var grid = k == 0 ? one : two
-      if k == 0 { one = ComplexGrid(side: 1) } else { two = ComplexGrid(side: 1) }
+    // Convolve each grid in place: forward 2D transform, multiply by the kernels' spectra,
+    // inverse. Only the first `used` columns hold charges, and only they are read back.
+    func forward(_ grid: inout ComplexGrid) {
       grid.transformColumns(0..<used, fft: fft, inverse: false, threads: threads)
       grid.transformRows(0..<side, fft: fft, inverse: false, threads: threads)
-      let squaredSpectrum = spectra.squared
-      if k == 0 {
-        for m in 0..<(side * side) {
-          grid.re[m] *= squaredSpectrum[m]
-          grid.im[m] *= squaredSpectrum[m]
-        }
-      } else {
-        let half = spectra.half, difference = spectra.difference
-        // real part by K², imaginary part by K: with F the transform of a + ib, the wanted
-        // transform is F[k]·(S²+S)/2 + conj(F[−k])·(S²−S)/2 (S², S real and even)
-        var product = ComplexGrid(side: side)
-        for u in 0..<side {
-          let mu = u == 0 ? 0 : side - u
-          for v in 0..<side {
-            let m = u * side + v, mirror = mu * side + (v == 0 ? 0 : side - v)
-            let h = half[m], d = difference[m]
-            product.re[m] = grid.re[m] * h + grid.re[mirror] * d
-            product.im[m] = grid.im[m] * h - grid.im[mirror] * d
-          }
-        }
-        grid = product
-      }
+    }
+    func inverse(_ grid: inout ComplexGrid) {
       grid.transformRows(0..<side, fft: fft, inverse: true, threads: threads)
       grid.transformColumns(0..<used, fft: fft, inverse: true, threads: threads)
-      if k == 0 { one = grid } else { two = grid }
     }
+    forward(&one)
+    let squaredSpectrum = spectra.squared
+    for m in 0..<(side * side) {
+      one.re[m] *= squaredSpectrum[m]
+      one.im[m] *= squaredSpectrum[m]
+    }
+    inverse(&one)
+    forward(&two)
+    // real part by K², imaginary part by K: with F the transform of a + ib, the wanted transform
+    // is F[k]·(S²+S)/2 + conj(F[−k])·(S²−S)/2 (S², S real and even); F[−k] is read, so the
+    // product goes to a new grid
+    let half = spectra.half, difference = spectra.difference
+    var product = ComplexGrid(side: side)
+    for u in 0..<side {
+      let mu = u == 0 ? 0 : side - u
+      for v in 0..<side {
+        let m = u * side + v, mirror = mu * side + (v == 0 ? 0 : side - v)
+        let h = half[m], d = difference[m]
+        product.re[m] = two.re[m] * h + two.re[mirror] * d
+        product.im[m] = two.im[m] * h - two.im[mirror] * d
+      }
+    }
+    two = product
+    inverse(&two)
 
     // Interpolate the potentials back, then force and Z per point
     var repulsion = [Double](repeating: 0, count: 2 * n)

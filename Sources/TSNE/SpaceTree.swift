@@ -41,7 +41,7 @@ struct SpaceTree {
     nodes.append(Node(centerOfMass: .zero, count: 0, widthSquared: 4 * half * half, firstChild: -1))
     points.withUnsafeMutableBufferPointer { buffer in
       order.withUnsafeMutableBufferPointer { indices in
-        fill(0, buffer, indices, 0..<n, center: center, half: half, depth: 0)
+        _ = fill(0, buffer, indices, 0..<n, center: center, half: half, depth: 0)  // the root's sum is not needed
       }
     }
     self.order = order
@@ -50,7 +50,6 @@ struct SpaceTree {
   /// Fills node `node` for points[range] in the cell (center, half), recursing into children;
   /// returns the points' coordinate sum (a cell's is its children's, so each level is not
   /// summed again).
-  @discardableResult
   private mutating func fill(
     _ node: Int, _ points: UnsafeMutableBufferPointer<SIMD4<Double>>, _ indices: UnsafeMutableBufferPointer<Int32>,
     _ range: Range<Int>, center: SIMD4<Double>, half: Double, depth: Int
