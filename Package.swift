@@ -29,16 +29,25 @@ let modules: [Target] = [
   .target(name: "FeatureSpace", dependencies: ["CBLAS", "LinearAlgebra", "Workers"]),
   .target(name: "NeuralNet", dependencies: ["CBLAS", "LinearAlgebra", "Workers"]),
   .target(name: "Classifier", dependencies: ["NeuralNet", "ImageIO", "Workers"]),
-  .target(name: "Metrics", dependencies: ["ImageIO", "Plot", "Workers", "CGSL", "TSNE", "NeuralNet", "Classifier", "FeatureSpace"]),
-  .target(name: "Generators", dependencies: ["NeuralNet", "ImageIO", "Metrics", "Plot", "Workers"]),
-  .target(name: "GANEval", dependencies: ["Metrics", "Classifier", "Generators", .product(name: "Yams", package: "Yams"), "ImageIO", "Plot", "Workers", "CBLAS"]),
+  // The plugin API: protocols, option declarations and values, Report/Table/JSON, RunContext.
+  .target(name: "EvalCore", dependencies: ["ImageIO", "Workers"]),
+  // Plugin modules: each depends on EvalCore and engines, never on a sibling plugin module.
+  .target(name: "Metrics", dependencies: ["EvalCore", "ImageIO", "Plot", "Workers", "CGSL", "TSNE", "Classifier", "FeatureSpace"]),
+  .target(name: "FeatureExtractors", dependencies: ["EvalCore", "ImageIO", "Classifier", "TSNE", "Workers"]),
+  .target(name: "Generators", dependencies: ["EvalCore", "NeuralNet", "ImageIO", "Plot", "Workers", "TSNE", "LinearAlgebra"]),
+  // The catalogue (built-ins + external plugins), the runs the CLI and pipelines share, pipelines, reports.
+  .target(
+    name: "GANEval",
+    dependencies: [
+      "EvalCore", "Metrics", "FeatureExtractors", "Generators", "Classifier", "ImageIO", "Plot", "Workers", "CBLAS",
+      .product(name: "Yams", package: "Yams"),
+    ]),
   .executableTarget(name: "tsne-bench", dependencies: ["TSNE", "ImageIO"]),
   .executableTarget(name: "gemm-bench", dependencies: ["CBLAS"]),
   .executableTarget(
     name: "gan-eval",
     dependencies: [
-      "GANEval", "Metrics", "Classifier", "Generators", "ImageIO", "Workers",
-      .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      "GANEval", .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
 ]
 
@@ -51,10 +60,11 @@ let tests: [Target] = [
   .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
   .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "FeatureSpace", "ImageIO", "TestSupport"]),
   .testTarget(name: "FeatureSpaceTests", dependencies: ["FeatureSpace", "ImageIO", "TestSupport"]),
-  .testTarget(name: "GeneratorsTests", dependencies: ["Generators", "NeuralNet", "Metrics", "ImageIO", "TestSupport"]),
+  .testTarget(name: "GeneratorsTests", dependencies: ["Generators", "EvalCore", "NeuralNet", "ImageIO", "TestSupport"]),
   .testTarget(name: "TSNETests", dependencies: ["TSNE", "ImageIO", "TestSupport"]),
-  .testTarget(name: "MetricsTests", dependencies: ["Metrics", "ImageIO", "TestSupport"]),
-  .testTarget(name: "GANEvalTests", dependencies: ["GANEval", "Metrics", "ImageIO", "CBLAS", "TestSupport"]),
+  .testTarget(name: "MetricsTests", dependencies: ["Metrics", "EvalCore", "ImageIO", "TestSupport"]),
+  .testTarget(name: "EvalCoreTests", dependencies: ["EvalCore", "TestSupport"]),
+  .testTarget(name: "GANEvalTests", dependencies: ["GANEval", "EvalCore", "Metrics", "ImageIO", "CBLAS", "TestSupport"]),
   .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
 ]
 

@@ -37,6 +37,12 @@ for f in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-
   [ -e "data/fashion-mnist/$f" ] || ln -s "$fashion/$f" "data/fashion-mnist/$f"
 done
 
+# The example plugins (examples/plugins, used by the tests) are Python with numpy only.
+if ! python3 -c 'import numpy' 2>/dev/null; then
+  echo "setup: installing numpy for python3 (the example plugins)" >&2
+  python3 -m pip install --quiet numpy 2>/dev/null || python3 -m pip install --quiet --break-system-packages numpy
+fi
+
 if [ "${1:-}" = "--python" ]; then
   if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import numpy, scipy, skimage, PIL, png, sklearn, openTSNE' 2>/dev/null; then
     echo "setup: creating .venv with numpy, scipy, scikit-image, Pillow, pypng, scikit-learn, openTSNE" >&2

@@ -1,29 +1,42 @@
 import Classifier
 import Foundation
 import ImageIO
-import Metrics
+import EvalCore
 import Plot
 
 /// `classifier train`: trains the LeNet-style classifier on a labelled real set and writes the
 /// model (classifier.ganet), the training curve (training.csv, training.svg) and summary.json.
 public enum ClassifierRun {
-  /// Training settings from named options (epochs, batch, lr, validation, shift), as a pipeline gives them.
-  public static func training(options values: [String: String]) throws -> ClassifierTraining {
-    let options = PluginOptions(values, plugin: "classifier")
-    try options.rejectUnknown(["epochs", "batch", "lr", "validation", "shift"])
+  /// The training options, declared once for `classifier train` and the pipeline's `classifier` step.
+  public static let options: [OptionSpec] = [
+    .int("epochs", default: 15, 1...10_000, "Passes over the training images."),
+    .int("batch-size", default: 128, 1...65_536, "Images per Adam step."),
+    .number("learning-rate", default: 1e-3, above: 0, below: 1, "Adam learning rate."),
+    .int("shift", default: 2, 0...8, "Random shift augmentation: up to this many pixels in x and y (0 disables)."),
+    .number("validation", default: 0.2, min: 0, max: 0.9, "Share of the set held out for validation (0 to 0.9)."),
+    .path("test", "A labelled test directory to report accuracy on after training.", role: .set),
+  ]
+
+  public static func values(_ pairs: [(String, String)]) throws -> OptionValues {
+    try OptionValues(pairs, specs: options, plugin: "classifier train")
+  }
+
+  /// Training settings from validated options.
+  public static func training(_ values: OptionValues, context: RunContext) -> ClassifierTraining {
     var training = ClassifierTraining()
-    training.epochs = try options.int("epochs", default: training.epochs, in: 1...10_000)
-    training.batchSize = try options.int("batch", default: training.batchSize, in: 1...65_536)
-    training.learningRate = Float(try options.double("lr", default: Double(training.learningRate), where: { $0 > 0 && $0 < 1 }, expected: "in (0, 1)"))
-    training.validationFraction = try options.double("validation", default: training.validationFraction, where: { $0 >= 0 && $0 <= 0.9 }, expected: "from 0 to 0.9")
-    training.maxShift = try options.int("shift", default: training.maxShift, in: 0...8)
+    training.epochs = values.int("epochs")
+    training.batchSize = values.int("batch-size")
+    training.learningRate = Float(values.double("learning-rate"))
+    training.validationFraction = values.double("validation")
+    training.maxShift = values.int("shift")
+    (training.seed, training.threads, training.quiet) = (context.seed, context.threads, context.quiet)
     return training
   }
 
-  public static func train(
-    directory: String, testDirectory: String?, training: ClassifierTraining, settings: RunSettings
-  ) throws -> Evaluation.Outcome {
-    var sets = try loadSets([directory], settings: settings)
+  public static func train(directory: String, options values: OptionValues, context settings: RunContext) throws -> Evaluation.Outcome {
+    let training = training(values, context: settings)
+    let testDirectory = values.string("test")
+    var sets = try loadSets([directory], context: settings)
     let set = sets[0]
     let result = try training.train(set)
     var report = Report(metric: "classifier")
@@ -50,7 +63,7 @@ public enum ClassifierRun {
     if let testDirectory {
       var testSettings = settings
       testSettings.setNames = []
-      let test = try loadSets([testDirectory], settings: testSettings)[0]
+      let test = try loadSets([testDirectory], context: testSettings)[0]
       let testAccuracy = try accuracy(of: result.classifier, on: test, threads: settings.threads)
       report.scalars += [("test_accuracy", .number(testAccuracy)), ("test_n", .int(test.count)), ("test_set", .string(test.name))]
       report.lines.append("test accuracy \(format4(testAccuracy)) on \(test.count) images of \(test.name)")
@@ -71,13 +84,11 @@ public enum ClassifierRun {
     try makeDirectory(settings.outputDirectory)
     let modelPath = ImageClassifier.modelPath(settings.outputDirectory)
     try writeFileAtomically(modelPath, result.classifier.encoded())
-    let parameters: [(String, JSON)] = [
-      ("epochs", .int(training.epochs)), ("batch_size", .int(training.batchSize)), ("learning_rate", .number(Double("\(training.learningRate)") ?? Double(training.learningRate))),
-      ("optimizer", .string("Adam β1 0.9 β2 0.999, cosine decay to 5%")), ("max_shift_pixels", .int(training.maxShift)), ("validation_fraction", .number(training.validationFraction)),
-    ]
-    var written = try OutputWriter.write(report, command: "classifier train", parameters: parameters, sets: sets, settings: settings)
+    guard case .object(let declared) = values.json else { preconditionFailure("option values render as an object") }
+    let parameters = JSON.object(declared + [("optimizer", .string("Adam β1 0.9 β2 0.999, cosine decay to 5%"))])
+    var written = try OutputWriter.write(report, command: "classifier train", parameters: parameters, sets: sets, context: settings)
     written.insert(modelPath, at: 0)
-    let summary = OutputWriter.summaryJSON(report, command: "classifier train", parameters: parameters, sets: sets, settings: settings, files: written)
+    let summary = OutputWriter.summaryJSON(report, command: "classifier train", parameters: parameters, sets: sets, context: settings, files: written)
     return Evaluation.Outcome(report: report, sets: sets, written: written, summary: summary)
   }
 }

@@ -1,7 +1,9 @@
+import EvalCore
+import Foundation
 import ImageIO
-import Metrics
 
-/// Runs one metric plugin, by name, over sample directories and writes its outputs.
+/// `evaluate` and `transform`: the one path by which the CLI (generic and named commands) and
+/// pipelines run a metric or a transform plugin over sample directories.
 public enum Evaluation {
   public struct Outcome {
     public var report: Report
@@ -10,25 +12,51 @@ public enum Evaluation {
     public var summary: JSON
   }
 
-  public static func run(
-    metric name: String, options: [String: String], directories: [String], settings: RunSettings
-  ) throws -> Outcome {
-    let metric = try Registry.metric(name, options: options)  // bad options fail before any loading
-    let sets = try loadSets(directories, settings: settings)
-    let report = try metric.evaluate(sets, context: settings.context)
-    let written = try OutputWriter.write(report, command: name, parameters: metric.parameters, sets: sets, settings: settings)
-    let summary = OutputWriter.summaryJSON(report, command: name, parameters: metric.parameters, sets: sets, settings: settings, files: written)
+  /// Runs a metric by name: options are validated before any set is loaded; sets named by
+  /// `set`-role options (classify's `real`) are loaded after the positional ones.
+  public static func run(metric name: String, options pairs: [(String, String)], directories: [String], context: RunContext) throws -> Outcome {
+    let entry = try Catalogue.find(name, kind: .metric)
+    let values = try entry.values(pairs)
+    let metric = try entry.makeMetric(values)
+    guard !directories.isEmpty else {
+      throw EvalError.badParameter(name: entry.displayName, reason: "give at least one sample directory (e.g. real/ fake/)")
+    }
+    let extra = entry.options.filter { $0.role == .set }.compactMap { values.string($0.name) }
+    var context = context
+    if context.featureSource == nil { context.featureSource = Catalogue.featureSource }
+    let sets = try loadSets(directories + extra, context: context)
+    let report = try metric.evaluate(sets, context: context)
+    let parameters = entry.parameters(values)
+    let written = try OutputWriter.write(report, command: name, parameters: parameters, sets: sets, context: context)
+    let summary = OutputWriter.summaryJSON(report, command: name, parameters: parameters, sets: sets, context: context, files: written)
     return Outcome(report: report, sets: sets, written: written, summary: summary)
   }
 
-  /// Applies a transform plugin, by name, to one sample directory and writes the new set.
+  public static func run(metric name: String, options: [String: String], directories: [String], context: RunContext) throws -> Outcome {
+    try run(metric: name, options: options.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, directories: directories, context: context)
+  }
+
+  /// Applies a transform by name to one sample directory and writes the new set (same file names
+  /// and labels) to `output`.
   public static func transform(
-    _ name: String, options: [String: String], directory: String, output: String, overwrite: Bool, settings: RunSettings
-  ) throws -> (input: ImageSet, output: ImageSet) {
-    let transform = try Registry.transform(name, options: options)
-    guard let set = try loadSets([directory], settings: settings).first else { fatalError("one directory gives one set") }
-    let result = try transform.apply(set, context: settings.context)
-    try ImageSetWriter.write(result, to: output, overwrite: overwrite, threads: settings.threads)
-    return (set, result)
+    _ name: String, options pairs: [(String, String)], directory: String, output: String, overwrite: Bool, context: RunContext
+  ) throws -> (input: ImageSet, output: ImageSet, parameters: JSON) {
+    let entry = try Catalogue.find(name, kind: .transform)
+    let values = try entry.values(pairs)
+    let transform = try entry.makeTransform(values)
+    var context = context
+    context.setNames = []
+    let set = try loadSets([directory], context: context)[0]
+    let result = try transform.apply(set, context: context)
+    try ImageSetWriter.write(result, to: output, overwrite: overwrite, threads: context.threads)
+    return (set, result, entry.parameters(values))
+  }
+
+  public static func transform(
+    _ name: String, options: [String: String], directory: String, output: String, overwrite: Bool, context: RunContext
+  ) throws -> (input: ImageSet, output: ImageSet, parameters: JSON) {
+    try transform(
+      name, options: options.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, directory: directory, output: output,
+      overwrite: overwrite, context: context)
   }
 }

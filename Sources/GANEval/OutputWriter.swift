@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Metrics
+import EvalCore
 
 /// Writes a report to an output directory: tables as CSV, figures as SVG, and summary.json.
 /// Every file goes to a temporary name first and is renamed into place.
@@ -8,9 +8,9 @@ public enum OutputWriter {
   /// Writes the report; returns the paths written, summary.json last.
   @discardableResult
   public static func write(
-    _ report: Report, command: String, parameters: [(String, JSON)], sets: [ImageSet], settings: RunSettings
+    _ report: Report, command: String, parameters: JSON, sets: [ImageSet], context: RunContext
   ) throws -> [String] {
-    let directory = settings.outputDirectory
+    let directory = context.outputDirectory
     try makeDirectory(directory)
     var written: [String] = []
     for table in report.tables {
@@ -23,23 +23,28 @@ public enum OutputWriter {
       try writeTextAtomically(path, figure.svg)
       written.append(path)
     }
+    for attachment in report.attachments {
+      let path = directory + "/" + attachment.name
+      try writeFileAtomically(path, attachment.bytes)
+      written.append(path)
+    }
     let summaryPath = directory + "/summary.json"
-    let summary = summaryJSON(report, command: command, parameters: parameters, sets: sets, settings: settings, files: written)
+    let summary = summaryJSON(report, command: command, parameters: parameters, sets: sets, context: context, files: written)
     try writeTextAtomically(summaryPath, summary.render() + "\n")
     written.append(summaryPath)
     return written
   }
 
   public static func summaryJSON(
-    _ report: Report, command: String, parameters: [(String, JSON)], sets: [ImageSet], settings: RunSettings, files: [String]
+    _ report: Report, command: String, parameters: JSON, sets: [ImageSet], context: RunContext, files: [String]
   ) -> JSON {
     .object([
       ("tool", .string("gan-eval")),
       ("version", .string(toolVersion)),
       ("command", .string(command)),
-      ("seed", .int(Int(truncatingIfNeeded: settings.seed))),
-      ("threads", .int(settings.threads)),
-      ("parameters", .object(parameters)),
+      ("seed", .int(Int(truncatingIfNeeded: context.seed))),
+      ("threads", .int(context.threads)),
+      ("parameters", parameters),
       ("sets", .array(sets.map(setJSON))),
       ("results", .object(report.scalars)),
       ("files", .array(files.map { .string(($0 as NSString).lastPathComponent) })),

@@ -1,7 +1,6 @@
 import Foundation
-import Generators
+import EvalCore
 import ImageIO
-import Metrics
 import Yams
 
 /// A pipeline file, parsed and checked before anything runs.
@@ -120,8 +119,8 @@ public struct PipelineFile: Sendable {
       guard let fieldsMapping = body.mapping else { throw fail(body, "\(kind.rawValue): needs a mapping of fields") }
       var step = Step(name: "", kind: kind, line: kindNode.mark?.line ?? 0, fields: [:], options: [:], evaluations: [])
       let allowed: [Kind: Set<String>] = [
-        .import: ["name", "source", "labels", "limit"], .train: ["name", "generator", "input", "options", "resume"],
-        .sample: ["name", "run", "n", "labels", "seed"], .filter: ["name", "transform", "input", "options"], .evaluate: ["name", "metrics"],
+        .import: ["name", "source", "labels", "limit"], .train: ["name", "generator", "plugin", "input", "options", "resume"],
+        .sample: ["name", "run", "n", "labels", "seed"], .filter: ["name", "transform", "plugin", "input", "options"], .evaluate: ["name", "metrics"],
         .classifier: ["name", "input", "options"],
       ]
       for (key, value) in fieldsMapping {
@@ -134,14 +133,26 @@ public struct PipelineFile: Sendable {
         case "metrics":
           guard let list = value.sequence, !list.isEmpty else { throw fail(value, "metrics: must be a non-empty list") }
           for item in list {
-            guard item.mapping != nil, let metricNode = item["metric"] else { throw fail(item, "each metric needs metric: NAME and sets: [...]") }
+            guard let itemMapping = item.mapping, let metricNode = item["metric"] ?? item["plugin"] else {
+              throw fail(item, "each metric needs metric: NAME (or plugin: PATH) and sets: [...]")
+            }
+            for key in itemMapping.keys where !["metric", "plugin", "sets", "options"].contains(key.string ?? "") {
+              throw fail(key, "a metric has no field '\(key.string ?? "?")'; fields: metric (or plugin), sets, options")
+            }
             guard let setsNode = item["sets"], let sets = setsNode.sequence, !sets.isEmpty else { throw fail(item, "sets: must list the sets to compare") }
-            step.evaluations.append(Evaluation(
-              metric: try scalar(metricNode), sets: try sets.map(scalar), options: try options(item["options"]), line: item.mark?.line ?? 0))
+            var evaluation = Evaluation(
+              metric: try scalar(metricNode), sets: try sets.map(scalar), options: try options(item["options"]), line: item.mark?.line ?? 0)
+            evaluation.upgradeLegacyClassify()
+            step.evaluations.append(evaluation)
           }
+        case "plugin":
+          let kindField = kind == .train ? "generator" : "transform"
+          guard fieldsMapping[Node(kindField)] == nil else { throw fail(key, "give \(kindField): or plugin:, not both") }
+          step.fields[kindField] = try scalar(value)
         default: step.fields[field] = try scalar(value)
         }
       }
+      if kind == .classifier { step.upgradeLegacyClassifierOptions() }
       guard let name = step.fields.removeValue(forKey: "name"), !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
         throw fail(body, "every step needs a name: (a directory name under out/)")
       }
@@ -174,23 +185,31 @@ public struct PipelineFile: Sendable {
           try input(step.fields["source"], step, field: "source", kinds: [])
           if let limit = step.fields["limit"], (Int(limit) ?? 0) < 1 { throw fail(step.line, "limit: must be a whole number ≥ 1") }
         case .train:
-          _ = try GeneratorRegistry.generator(step.fields["generator"] ?? "gan", options: step.options)
+          _ = try Catalogue.find(step.fields["generator"] ?? "gan", kind: .generator).values(step.options)
           try input(step.fields["input"], step, field: "input", kinds: setMakers)
         case .sample:
           try input(step.fields["run"], step, field: "run", kinds: [.train])
           guard let n = Int(step.fields["n"] ?? ""), n >= 1 else { throw fail(step.line, "sample '\(step.name)' needs n: (a whole number ≥ 1)") }
           _ = n
         case .filter:
-          _ = try Registry.transform(step.fields["transform"] ?? "gaussian", options: step.options)
+          let entry = try Catalogue.find(step.fields["transform"] ?? "gaussian", kind: .transform)
+          _ = try entry.makeTransform(try entry.values(step.options))
           try input(step.fields["input"], step, field: "input", kinds: setMakers)
         case .classifier:
           try input(step.fields["input"], step, field: "input", kinds: setMakers)
-          _ = try ClassifierRun.training(options: step.options)
+          let values = try OptionValues(step.options, specs: ClassifierRun.options, plugin: "classifier step")
+          if let test = values.string("test") { try input(test, step, field: "options: test", kinds: setMakers) }
         case .evaluate:
           for evaluation in step.evaluations {
             do {
-              _ = try Registry.metric(evaluation.metric, options: evaluation.options)
+              let entry = try Catalogue.find(evaluation.metric, kind: .metric)
+              let values = try entry.values(evaluation.options)
+              _ = try entry.makeMetric(values)
               for set in evaluation.sets { try input(set, step, field: "sets", kinds: setMakers) }
+              for spec in entry.options where spec.role != .value {
+                guard let value = values.string(spec.name) else { continue }
+                try input(value, step, field: "options: \(spec.name)", kinds: spec.role == .set ? setMakers : [.classifier, .train])
+              }
             } catch let error as EvalError {
               throw fail(evaluation.line, error.description)
             }
@@ -201,6 +220,28 @@ public struct PipelineFile: Sendable {
         throw fail(step.line, error.description)
       }
       earlier[step.name] = step.kind
+    }
+  }
+}
+
+extension PipelineFile.Evaluation {
+  /// Pipelines written before `classify` took its extra sets as options said `real: "yes"` and
+  /// listed the set in `sets:`; read them the new way (`real: SET`).
+  mutating func upgradeLegacyClassify() {
+    guard metric == "classify" else { return }
+    for key in ["tstr", "real"] where options[key] == "yes" && sets.count > 1 {
+      options[key] = key == "tstr" ? sets.removeLast() : sets.remove(at: 1)
+    }
+    for key in ["tstr", "real"] where options[key] == "no" { options[key] = nil }
+  }
+}
+
+extension PipelineFile.Step {
+  /// The `classifier` step once spelled two options `batch` and `lr`; they are `batch-size` and
+  /// `learning-rate`, as on the command line.
+  mutating func upgradeLegacyClassifierOptions() {
+    for (old, new) in [("batch", "batch-size"), ("lr", "learning-rate")] where options[old] != nil && options[new] == nil {
+      options[new] = options.removeValue(forKey: old)
     }
   }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Metrics
+import EvalCore
 import Plot
 
 /// `report.md` and `report.html` for a pipeline run: per step its status, time, key numbers,

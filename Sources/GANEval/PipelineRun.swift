@@ -1,8 +1,7 @@
 import Classifier
 import Foundation
-import Generators
+import EvalCore
 import ImageIO
-import Metrics
 import Workers
 
 /// Runs a checked pipeline step by step into `out/<step>/`, skipping steps whose inputs and
@@ -22,7 +21,7 @@ public enum PipelineRun {
   static let stampFile = ".gan-eval-step"
 
   public static func run(
-    _ file: PipelineFile, from: String?, settings: RunSettings, shouldStop: @escaping @Sendable () -> Bool
+    _ file: PipelineFile, from: String?, context settings: RunContext, shouldStop: @escaping @Sendable () -> Bool
   ) throws -> (results: [StepResult], report: [String], failure: Error?) {
     if let from, !file.steps.contains(where: { $0.name == from }) {
       throw EvalError.badParameter(name: "--from", reason: "'\(from)' is not a step of \(file.path); steps: " + file.steps.map(\.name).joined(separator: ", "))
@@ -121,42 +120,51 @@ public enum PipelineRun {
   }
 
   static func execute(
-    _ step: PipelineFile.Step, file: PipelineFile, directory: String, settings base: RunSettings, shouldStop: @escaping @Sendable () -> Bool
+    _ step: PipelineFile.Step, file: PipelineFile, directory: String, settings base: RunContext, shouldStop: @escaping @Sendable () -> Bool
   ) throws -> (lines: [String], interrupted: Bool) {
-    var settings = base
-    settings.outputDirectory = directory
-    settings.seed = file.seed
-    settings.makeFigures = true
-    settings.setNames = []
+    var context = base
+    context.outputDirectory = directory
+    context.seed = file.seed
+    context.makeFigures = true
+    context.setNames = []
+    context.shouldStop = shouldStop
     let resolve = { (name: String) in PipelineRun.resolve(name, file: file) }
+    /// Step names given to path options (a model, a set) mean that step's directory.
+    func resolved(_ options: [String: String], specs: [OptionSpec]) -> [String: String] {
+      var out = options
+      for spec in specs where spec.type == .path { if let value = out[spec.name] { out[spec.name] = resolve(value) } }
+      return out
+    }
     switch step.kind {
     case .import:
-      let source = step.fields["source"]!
-      var set = try Importers.read(source, labels: step.fields["labels"])
-      if let limit = step.fields["limit"].flatMap(Int.init) { set = set.subset(Array(0..<min(limit, set.count))) }
-      try ImageSetWriter.write(set, to: directory, overwrite: true, threads: settings.threads)
-      return (["imported \(set.count) images of \(set.width)x\(set.height) (\(set.isLabelled ? "\(set.classes.count) classes" : "unlabelled")) from \(source)"], false)
+      let (_, line) = try ImportRun.run(
+        source: step.fields["source"]!, labels: step.fields["labels"], limit: step.fields["limit"].flatMap(Int.init), output: directory,
+        overwrite: true, threads: context.threads)
+      return ([line], false)
     case .train:
+      let name = step.fields["generator"] ?? "gan"
+      let entry = try Catalogue.find(name, kind: .generator)
+      context.resume = step.fields["resume"] == "true"
       let (outcome, _) = try GeneratorRun.train(
-        step.fields["generator"] ?? "gan", options: step.options, directory: resolve(step.fields["input"]!),
-        resume: step.fields["resume"] == "true", settings: settings, shouldStop: shouldStop)
+        name, options: resolved(step.options, specs: entry.options), directory: resolve(step.fields["input"]!), context: context)
       return (outcome.lines, outcome.interrupted)
     case .sample:
       let n = Int(step.fields["n"]!)!
-      let seed = step.fields["seed"].flatMap(UInt64.init) ?? file.seed
+      context.seed = step.fields["seed"].flatMap(UInt64.init) ?? file.seed
       let set = try GeneratorRun.sample(
         run: resolve(step.fields["run"]!), count: n, labels: step.fields["labels"] ?? "balanced", output: directory, overwrite: true,
-        seed: seed, threads: settings.threads)
-      return (["sampled \(set.count) images of \(set.width)x\(set.height) (labels \(step.fields["labels"] ?? "balanced"), seed \(seed))"], false)
+        context: context)
+      return (["sampled \(set.count) images of \(set.width)x\(set.height) (labels \(step.fields["labels"] ?? "balanced"), seed \(context.seed))"], false)
     case .filter:
-      let (input, output) = try Evaluation.transform(
-        step.fields["transform"] ?? "gaussian", options: step.options, directory: resolve(step.fields["input"]!), output: directory,
-        overwrite: true, settings: settings)
-      return (["\(step.fields["transform"] ?? "gaussian") filter of \(input.count) images (\(step.options.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))) → \(output.count) images"], false)
+      let name = step.fields["transform"] ?? "gaussian"
+      let entry = try Catalogue.find(name, kind: .transform)
+      let (input, output, _) = try Evaluation.transform(
+        name, options: resolved(step.options, specs: entry.options), directory: resolve(step.fields["input"]!), output: directory,
+        overwrite: true, context: context)
+      return (["\(entry.name) filter of \(input.count) images (\(step.options.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))) → \(output.count) images"], false)
     case .classifier:
-      var training = try ClassifierRun.training(options: step.options)
-      (training.seed, training.threads, training.quiet) = (file.seed, settings.threads, settings.quiet)
-      let outcome = try ClassifierRun.train(directory: resolve(step.fields["input"]!), testDirectory: nil, training: training, settings: settings)
+      let values = try ClassifierRun.values(resolved(step.options, specs: ClassifierRun.options).sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+      let outcome = try ClassifierRun.train(directory: resolve(step.fields["input"]!), options: values, context: context)
       return (outcome.report.lines, false)
     case .evaluate:
       try makeDirectory(directory)
@@ -164,12 +172,13 @@ public enum PipelineRun {
       var used: [String: Int] = [:]
       for evaluation in step.evaluations {
         if shouldStop() { return (lines, true) }
-        used[evaluation.metric, default: 0] += 1
-        let name = evaluation.metric + (used[evaluation.metric]! > 1 ? "-\(used[evaluation.metric]!)" : "")
-        var sub = settings
+        let entry = try Catalogue.find(evaluation.metric, kind: .metric)
+        used[entry.name, default: 0] += 1
+        let name = entry.name + (used[entry.name]! > 1 ? "-\(used[entry.name]!)" : "")
+        var sub = context
         sub.outputDirectory = directory + "/" + name
-        let options = evaluation.options.mapValues { value in file.steps.contains(where: { $0.name == value }) ? resolve(value) : value }
-        let outcome = try Evaluation.run(metric: evaluation.metric, options: options, directories: evaluation.sets.map(resolve), settings: sub)
+        let outcome = try Evaluation.run(
+          metric: evaluation.metric, options: resolved(evaluation.options, specs: entry.options), directories: evaluation.sets.map(resolve), context: sub)
         lines += outcome.report.lines.map { "[\(name)] " + $0 }
       }
       return (lines, false)

@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Metrics
+import EvalCore
 import NeuralNet
 import Workers
 
@@ -14,7 +14,7 @@ import Workers
 ///   upsample ×2 → conv 3×3 (1) → tanh, norm after the dense and first conv; D conv 4×4/2 (64) →
 ///   conv 4×4/2 (128) → dense 1, LeakyReLU 0.2, dropout (+ spectral norm); one-hot labels enter
 ///   D as constant planes.
-public struct GAN: Generator {
+public struct GAN: Generator, PluginDeclaration, GeneratorLoading {
   public static let name = "gan"
   public static let summary = "GAN (MLP or DCGAN-style), optionally conditional: BCE with the non-saturating G loss, Adam, label smoothing, schedules"
 
@@ -45,39 +45,49 @@ public struct GAN: Generator {
 
   public init() {}
 
-  public init(options o: PluginOptions) throws {
-    try o.rejectUnknown([
-      "arch", "noise", "epochs", "batch", "lr", "beta1", "beta2", "g-norm", "dropout", "leaky", "spectral-norm", "real-label",
-      "schedule", "progressive", "conditional", "sample-every", "checkpoint-every",
-    ])
-    architecture = try o.choice("arch", default: architecture)
-    noise = try o.int("noise", default: noise, in: 1...4096)
-    epochs = try o.int("epochs", default: epochs, in: 1...100_000)
-    batchSize = try o.int("batch", default: batchSize, in: 2...65_536)
-    learningRate = try o.double("lr", default: learningRate, where: { $0 > 0 && $0 < 1 }, expected: "in (0, 1)")
-    beta1 = try o.double("beta1", default: beta1, where: { $0 >= 0 && $0 < 1 }, expected: "in [0, 1)")
-    beta2 = try o.double("beta2", default: beta2, where: { $0 >= 0 && $0 < 1 }, expected: "in [0, 1)")
-    generatorNorm = try o.choice("g-norm", default: generatorNorm)
-    dropout = try o.double("dropout", default: dropout, where: { $0 >= 0 && $0 < 1 }, expected: "in [0, 1)")
-    leakySlope = try o.double("leaky", default: leakySlope, where: { $0 >= 0 && $0 < 1 }, expected: "in [0, 1)")
-    spectralNorm = try o.bool("spectral-norm", default: spectralNorm)
-    realLabel = try o.double("real-label", default: realLabel, where: { $0 > 0.5 && $0 <= 1 }, expected: "in (0.5, 1]")
-    schedule = try o.choice("schedule", default: schedule)
-    progressive = try o.bool("progressive", default: progressive)
-    conditioning = try o.choice("conditional", default: conditioning)
-    sampleEvery = try o.int("sample-every", default: sampleEvery, in: 0...100_000)
-    checkpointEvery = try o.int("checkpoint-every", default: checkpointEvery, in: 1...100_000)
+  public static let options: [OptionSpec] = [
+    .choice("arch", default: Architecture.mlp, "Architecture: an MLP or a DCGAN-style convolutional pair."),
+    .int("noise", default: 100, 1...4096, "Noise dimension."),
+    .int("epochs", default: 200, 1...100_000, "Training epochs (passes over the real set)."),
+    .int("batch", default: 128, 2...65_536, "Batch size."),
+    .number("lr", default: 2e-4, above: 0, below: 1, "Adam learning rate (both networks)."),
+    .number("beta1", default: 0.5, min: 0, below: 1, "Adam β1."),
+    .number("beta2", default: 0.999, min: 0, below: 1, "Adam β2."),
+    .choice("g-norm", default: Normalisation.batch, "Normalisation in G."),
+    .number("dropout", default: 0.3, min: 0, below: 1, "Dropout rate in D."),
+    .number("leaky", default: 0.2, min: 0, below: 1, "LeakyReLU slope."),
+    .bool("spectral-norm", default: false, "Spectral normalisation on D's layers."),
+    .number("real-label", default: 0.9, above: 0.5, max: 1, "Target for real images in D's loss (1 = no label smoothing)."),
+    .choice("schedule", default: Schedule.constant, "Learning-rate schedule."),
+    .bool("progressive", default: false, "Progressive growing 14×14 → 28×28 (a resolution curriculum on D's input)."),
+    .choice("conditional", default: Conditioning.auto, "Conditional on labels: auto (when labelled), yes or no."),
+    .int("sample-every", default: 5, 0...100_000, "Write a sample grid every K epochs (0: only at the end)."),
+    .int("checkpoint-every", default: 5, 1...100_000, "Write a checkpoint every K epochs."),
+  ]
+
+  public init(options o: OptionValues) throws {
+    architecture = o.choice("arch")
+    noise = o.int("noise")
+    epochs = o.int("epochs")
+    batchSize = o.int("batch")
+    learningRate = o.double("lr")
+    beta1 = o.double("beta1")
+    beta2 = o.double("beta2")
+    generatorNorm = o.choice("g-norm")
+    dropout = o.double("dropout")
+    leakySlope = o.double("leaky")
+    spectralNorm = o.bool("spectral-norm")
+    realLabel = o.double("real-label")
+    schedule = o.choice("schedule")
+    progressive = o.bool("progressive")
+    conditioning = o.choice("conditional")
+    sampleEvery = o.int("sample-every")
+    checkpointEvery = o.int("checkpoint-every")
   }
 
-  public var parameters: [(String, JSON)] {
-    [
-      ("arch", .string(architecture.rawValue)), ("noise", .int(noise)), ("epochs", .int(epochs)), ("batch", .int(batchSize)),
-      ("lr", .number(learningRate)), ("beta1", .number(beta1)), ("beta2", .number(beta2)), ("g_norm", .string(generatorNorm.rawValue)),
-      ("d_dropout", .number(dropout)), ("leaky", .number(leakySlope)), ("spectral_norm", .bool(spectralNorm)),
-      ("real_label", .number(realLabel)), ("schedule", .string(schedule.rawValue)), ("progressive", .bool(progressive)),
-      ("conditional", .string(conditioning.rawValue)), ("loss", .string("BCE, non-saturating G")),
-    ]
-  }
+  public var notes: [(String, JSON)] { [("loss", .string("BCE, non-saturating G"))] }
+
+  public static func loadModel(run directory: String) throws -> any GeneratorModel { try GANModel.load(directory) }
 
   /// The learning rate in an epoch (1-based) under the schedule.
   public func learningRate(epoch: Int) -> Double {
@@ -161,7 +171,7 @@ public struct GAN: Generator {
     }
   }
 
-  public func train(on real: ImageSet, context: TrainingContext) throws -> TrainingOutcome {
+  public func train(on real: ImageSet, context: RunContext) throws -> TrainingOutcome {
     try GANTrainer(gan: self, real: real, context: context).run()
   }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import ImageIO
-import Metrics
+import EvalCore
 import NeuralNet
 import Plot
 import Workers
@@ -24,7 +24,7 @@ final class GANTrainer {
 
   let gan: GAN
   let real: ImageSet
-  let context: TrainingContext
+  let context: RunContext
   let conditional: Bool
   let classes: [String]
   let labels: [Int]
@@ -40,7 +40,7 @@ final class GANTrainer {
   var stepsPerEpoch: Int { max(1, real.count / gan.batchSize) }
   var pixels: Int { real.pixelsPerImage }
 
-  init(gan: GAN, real: ImageSet, context: TrainingContext) throws {
+  init(gan: GAN, real: ImageSet, context: RunContext) throws {
     (self.gan, self.real, self.context) = (gan, real, context)
     guard real.count >= gan.batchSize else {
       throw EvalError.badParameter(name: "--batch", reason: "\(gan.batchSize) is more than the \(real.count) images of \(real.source)")
@@ -73,7 +73,7 @@ final class GANTrainer {
 
   func run() throws -> TrainingOutcome {
     useSingleThreadedBLAS()
-    try makeDirectory(context.directory)
+    try makeDirectory(context.outputDirectory)
     let started = Date()
     var stepsThisRun = 0
     var files: [String] = []
@@ -128,7 +128,7 @@ final class GANTrainer {
       String(format: "%.1f s this run (%.1f s in all), %.0f images/s; last epoch: D loss %.3f, G loss %.3f, D(real) %.3f, D(fake) %.3f",
         seconds, secondsBefore + seconds, imagesPerSecond, mean(last.map(\.dLoss)), mean(last.map(\.gLoss)), mean(last.map(\.dReal)), mean(last.map(\.dFake))),
     ]
-    lines.append("model: \(context.directory)/generator.ganet; sample it with `gan-eval sample \(context.directory) -n 4800 --out fake`")
+    lines.append("model: \(context.outputDirectory)/generator.ganet; sample it with `gan-eval sample \(context.outputDirectory) -n 4800 --out fake`")
     let scalars: [(String, JSON)] = [
       ("epochs_done", .int(interrupted ? epoch - 1 : gan.epochs)), ("steps_done", .int(globalStep)), ("interrupted", .bool(interrupted)),
       ("conditional", .bool(conditional)), ("classes", .array(classes.map(JSON.string))), ("seconds_this_run", .number(seconds)),
@@ -256,7 +256,7 @@ final class GANTrainer {
     let perClass = conditional ? 10 : 100
     let labels: [Int]? = conditional ? classes.indices.flatMap { [Int](repeating: $0, count: perClass) } : nil
     let set = try model.sample(count: labels?.count ?? perClass, labels: labels, seed: context.seed ^ 0x6121D, threads: context.threads)
-    let directory = context.directory + "/samples"
+    let directory = context.outputDirectory + "/samples"
     try makeDirectory(directory)
     let png = try mosaic(set, columns: perClass == 100 ? 10 : perClass)
     let stem = directory + String(format: "/epoch-%03d", epoch)
@@ -273,8 +273,8 @@ final class GANTrainer {
   func writeLosses() throws -> [String] {
     var table = Table(name: "losses", columns: ["epoch", "step", "d_loss", "g_loss", "d_real", "d_fake"])
     table.rows = losses.map(\.csv)
-    try writeTextAtomically(context.directory + "/losses.csv", table.csv())
-    guard context.makeFigures, !losses.isEmpty else { return [context.directory + "/losses.csv"] }
+    try writeTextAtomically(context.outputDirectory + "/losses.csv", table.csv())
+    guard context.makeFigures, !losses.isEmpty else { return [context.outputDirectory + "/losses.csv"] }
     // per-epoch means: per-step curves of thousands of noisy points hide each other
     var epochs: [Int] = [], sums: [[Double]] = [], counts: [Int] = []
     for row in losses {
@@ -294,12 +294,12 @@ final class GANTrainer {
     var outputs = Chart(title: "D's mean output (per epoch)", xLabel: "epoch", yLabel: "mean sigmoid(D)")
     outputs.layers = [.line(name: "D(real)", x: x, y: mean(2)), .line(name: "D(G(z))", x: x, y: mean(3))]
     outputs.yRange = 0...1
-    try writeTextAtomically(context.directory + "/losses.svg", Panels([chart, outputs], columns: 2).svg())
-    return [context.directory + "/losses.csv", context.directory + "/losses.svg"]
+    try writeTextAtomically(context.outputDirectory + "/losses.svg", Panels([chart, outputs], columns: 2).svg())
+    return [context.outputDirectory + "/losses.csv", context.outputDirectory + "/losses.svg"]
   }
 
   func saveCheckpoint(seconds: Double) throws {
-    let directory = context.directory + "/checkpoint"
+    let directory = context.outputDirectory + "/checkpoint"
     try buildDirectoryAtomically(directory, overwrite: true) { staging in
       try writeFile(staging + "/generator.ganet", ModelFile.encode(generator))
       try writeFile(staging + "/discriminator.ganet", ModelFile.encode(discriminator))
@@ -309,11 +309,11 @@ final class GANTrainer {
       table.rows = losses.map(\.csv)
       try writeFile(staging + "/losses.csv", Array(table.csv().utf8))
     }
-    try writeFileAtomically(context.directory + "/generator.ganet", ModelFile.encode(generator))
+    try writeFileAtomically(context.outputDirectory + "/generator.ganet", ModelFile.encode(generator))
   }
 
   func loadCheckpoint() throws {
-    let directory = context.directory + "/checkpoint"
+    let directory = context.outputDirectory + "/checkpoint"
     func fail(_ reason: String) -> EvalError { .badParameter(name: "--resume", reason: "\(directory): \(reason)") }
     guard FileManager.default.fileExists(atPath: directory + "/state.txt") else {
       throw fail("no checkpoint to resume from; start without --resume")

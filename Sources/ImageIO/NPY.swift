@@ -63,6 +63,18 @@ public enum NPY {
     try writeFileAtomically(path, encode(descr: "<i8", shape: [values.count], data: data))
   }
 
+  /// Writes float32 data as a .npy file, atomically.
+  public static func writeFloat32(_ path: String, shape: [Int], values: [Float]) throws {
+    let data = values.withUnsafeBytes { Swift.Array($0) }
+    try writeFileAtomically(path, encode(descr: "<f4", shape: shape, data: data))
+  }
+
+  /// Writes float64 data as a .npy file, atomically.
+  public static func writeFloat64(_ path: String, shape: [Int], values: [Double]) throws {
+    let data = values.withUnsafeBytes { Swift.Array($0) }
+    try writeFileAtomically(path, encode(descr: "<f8", shape: shape, data: data))
+  }
+
   static func encode(descr: String, shape: [Int], data: [UInt8]) -> [UInt8] {
     let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
     var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"

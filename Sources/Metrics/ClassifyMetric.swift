@@ -1,4 +1,5 @@
 import Classifier
+import EvalCore
 import Foundation
 import ImageIO
 import Plot
@@ -9,7 +10,7 @@ import Workers
 /// Inception-Score analogue; optionally train-on-synthetic/test-on-real and augmentation gain.
 ///
 /// Sets, in order: FAKE, then REAL when `real` is given, then REAL_TEST when `tstr` is given.
-public struct ClassifyMetric: Metric {
+public struct ClassifyMetric: Metric, PluginDeclaration {
   public static let name = "classify"
   public static let summary = "classifier accuracy, confusion, class coverage, confidence, Inception-Score analogue, train-on-synthetic/test-on-real"
 
@@ -19,23 +20,25 @@ public struct ClassifyMetric: Metric {
   public var splits: Int
   public var epochs: Int
 
-  public init(options: PluginOptions) throws {
-    try options.rejectUnknown(["model", "real", "tstr", "splits", "epochs"])
-    guard let model = options.values["model"], !model.isEmpty else {
-      throw EvalError.badParameter(name: "--model", reason: "is required: a classifier directory from `gan-eval classifier train REAL --out DIR`")
-    }
-    self.model = model
-    hasReal = options.values["real"] == "yes"
-    hasTest = options.values["tstr"] == "yes"
-    splits = try options.int("splits", default: 10, in: 1...1000)
-    epochs = try options.int("epochs", default: 15, in: 1...1000)
+  public static let options: [OptionSpec] = [
+    .path("model", "Classifier directory from `gan-eval classifier train`.", required: true, role: .artifact),
+    .path("real", "The real sample directory to compare class distributions with (and train on, for --tstr).", role: .set),
+    .path("tstr", "A labelled real test directory: train on FAKE, test here.", role: .set),
+    .int("epochs", default: 15, 1...1000, "Epochs for the --tstr classifiers."),
+    .int("splits", default: 10, 1...1000, "Splits for the Inception-Score analogue."),
+  ]
+
+  public init(options: OptionValues) throws {
+    model = options.string("model") ?? ""
+    hasReal = options.has("real")
+    hasTest = options.has("tstr")
+    splits = options.int("splits")
+    epochs = options.int("epochs")
   }
 
-  public var parameters: [(String, JSON)] {
-    [("model", .string(model)), ("is_splits", .int(splits)), ("tstr_epochs", .int(epochs)), ("kl", .string("KL(fake predicted ‖ real), bits"))]
-  }
+  public var notes: [(String, JSON)] { [("kl", .string("KL(fake predicted ‖ real), bits"))] }
 
-  public func evaluate(_ sets: [ImageSet], context: EvaluationContext) throws -> Report {
+  public func evaluate(_ sets: [ImageSet], context: RunContext) throws -> Report {
     let expected = 1 + (hasReal ? 1 : 0) + (hasTest ? 1 : 0)
     guard sets.count == expected else { throw EvalError.badParameter(name: "classify", reason: "expected \(expected) sets, got \(sets.count)") }
     let fake = sets[0]

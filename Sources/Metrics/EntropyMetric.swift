@@ -1,3 +1,4 @@
+import EvalCore
 import Foundation
 import ImageIO
 import Plot
@@ -18,13 +19,14 @@ public func shannonEntropyBits(_ levels: some Collection<UInt8>) -> Double {
 }
 
 /// `entropy`: the Shannon entropy of each image, with per-set and per-class summaries.
-public struct EntropyMetric: Metric {
+public struct EntropyMetric: Metric, PluginDeclaration {
   public static let name = "entropy"
   public static let summary = "Shannon entropy (bits) of each image's 8-bit gray levels, as scikit-image's shannon_entropy"
 
+  public static let options: [OptionSpec] = []
   public init() {}
-  public init(options: PluginOptions) throws { try options.rejectUnknown([]) }
-  public var parameters: [(String, JSON)] { [("base", .int(2)), ("levels", .int(256))] }
+  public init(options: OptionValues) throws {}
+  public var notes: [(String, JSON)] { [("base", .int(2)), ("levels", .int(256))] }
 
   /// The entropy of every image in a set, in load order.
   public static func entropies(_ set: ImageSet, threads: Int) -> [Double] {
@@ -43,7 +45,7 @@ public struct EntropyMetric: Metric {
     return values
   }
 
-  public func evaluate(_ sets: [ImageSet], context: EvaluationContext) throws -> Report {
+  public func evaluate(_ sets: [ImageSet], context: RunContext) throws -> Report {
     var report = Report(metric: Self.name)
     var table = Table(name: "entropy", columns: ["set", "file", "label", "entropy_bits"])
     var perSet: [(String, JSON)] = []

@@ -1,4 +1,4 @@
-import Classifier
+import EvalCore
 import FeatureSpace
 import Foundation
 import ImageIO
@@ -8,42 +8,65 @@ import Workers
 /// `fid`: distribution distances between a real and a generated set, in the penultimate-layer
 /// features of our own classifier and in raw pixels: Fréchet distance, KID, precision/recall/
 /// density/coverage, the 1-NN two-sample test, and each generated image's nearest real image.
-public struct FeatureMetric: Metric {
+public struct FeatureMetric: Metric, PluginDeclaration {
   public static let name = "fid"
   public static let summary = "Fréchet classifier distance, KID, precision/recall/density/coverage, 1-NN test and memorisation, in classifier features and pixels"
 
-  public var model: String
+  public var model: String?
   public var cache: String?
+  public var spaces: [FeatureRequest]
   public var maxSamples: Int
   public var kidSubsets: Int
   public var kidSize: Int
   public var k: Int
   public var pairs: Int
 
-  public init(options: PluginOptions) throws {
-    try options.rejectUnknown(["model", "cache", "max-samples", "kid-subsets", "kid-size", "k", "pairs"])
-    guard let model = options.values["model"], !model.isEmpty else {
-      throw EvalError.badParameter(name: "--model", reason: "is required: a classifier directory from `gan-eval classifier train REAL --out DIR`")
-    }
-    self.model = model
-    let cache = options.string("cache", default: FeatureCache.defaultDirectory)
+  public static let options: [OptionSpec] = [
+    .path("model", "Classifier directory from `gan-eval classifier train` (for the classifier feature space).", role: .artifact),
+    .string(
+      "features", default: "classifier,pixels",
+      "Feature spaces to compare in: classifier, pixels, pca, or an external features plugin (NAME or NAME:key=value,...).",
+      repeatable: true),
+    .string("cache", "Feature cache directory, or 'none' (default: ~/.cache/gan-eval)."),
+    .int("max-samples", default: 5000, 10...1_000_000, "Images per set used for precision/recall/density/coverage and the 1-NN test (seeded sample)."),
+    .int("kid-subsets", default: 100, 1...10_000, "KID subsets (each of min(kid-size, n) images per set)."),
+    .int("kid-size", default: 1000, 2...100_000, "Images per set in each KID subset."),
+    .int("k", default: 5, 1...100, "k for the precision/recall/density/coverage balls."),
+    .int("pairs", default: 20, 0...200, "Closest generated–real pairs shown in memorisation.svg."),
+  ]
+
+  public init(options: OptionValues) throws {
+    model = options.string("model")
+    let cache = options.string("cache") ?? FeatureCacheLocation.defaultDirectory
     self.cache = cache == "none" ? nil : cache
-    maxSamples = try options.int("max-samples", default: 5000, in: 10...1_000_000)
-    kidSubsets = try options.int("kid-subsets", default: 100, in: 1...10_000)
-    kidSize = try options.int("kid-size", default: 1000, in: 2...100_000)
-    k = try options.int("k", default: 5, in: 1...100)
-    pairs = try options.int("pairs", default: 20, in: 0...200)
+    // `--features classifier,pixels` and `--features classifier --features pixels` mean the same
+    let names = options.strings("features").flatMap { text in
+      text.contains(":") ? [text] : text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+    }
+    spaces = try names.map { text in
+      var request = try FeatureRequest(parsing: text)
+      if request.name == "classifier" && request.options["model"] == nil {
+        guard let model = options.string("model"), !model.isEmpty else {
+          throw EvalError.badParameter(
+            name: "--model", reason: "is required for the classifier feature space: a classifier directory from `gan-eval classifier train REAL --out DIR` (or choose --features pixels)")
+        }
+        request.options["model"] = model
+      }
+      return request
+    }
+    guard !spaces.isEmpty else { throw EvalError.badParameter(name: "--features", reason: "name at least one feature space, e.g. --features pixels") }
+    maxSamples = options.int("max-samples")
+    kidSubsets = options.int("kid-subsets")
+    kidSize = options.int("kid-size")
+    k = options.int("k")
+    pairs = options.int("pairs")
   }
 
-  public var parameters: [(String, JSON)] {
-    [
-      ("model", .string(model)), ("cache", cache.map(JSON.string) ?? .null), ("max_samples", .int(maxSamples)),
-      ("kid_subsets", .int(kidSubsets)), ("kid_size", .int(kidSize)), ("k", .int(k)),
-      ("kid_kernel", .string("(x·y/d + 1)^3")), ("covariance", .string("sample (n−1), Float64")),
-    ]
+  public var notes: [(String, JSON)] {
+    [("kid_kernel", .string("(x·y/d + 1)^3")), ("covariance", .string("sample (n−1), Float64"))]
   }
 
-  public func evaluate(_ sets: [ImageSet], context: EvaluationContext) throws -> Report {
+  public func evaluate(_ sets: [ImageSet], context: RunContext) throws -> Report {
     guard sets.count == 2 else {
       throw EvalError.badParameter(name: "fid", reason: "takes exactly two sets, REAL then FAKE (got \(sets.count))")
     }
@@ -51,24 +74,23 @@ public struct FeatureMetric: Metric {
     for set in sets where set.count < max(k + 1, 2) {
       throw EvalError.badParameter(name: set.source, reason: "has \(set.count) images; these metrics need at least \(max(k + 1, 2))")
     }
-    let (classifier, modelBytes) = try ImageClassifier.load(model)
-    try classifier.checkSize(real)
-    try classifier.checkSize(fake)
-    let featureCache = FeatureCache(directory: cache)
+    var featureContext = context
+    featureContext.featureCacheDirectory = cache
     let started = Date()
-    let realFeatures = try featureCache.features(of: real, classifier: classifier, model: modelBytes, threads: context.threads, quiet: context.quiet)
-    let fakeFeatures = try featureCache.features(of: fake, classifier: classifier, model: modelBytes, threads: context.threads, quiet: context.quiet)
+    var spaces: [(String, FeatureMatrix, FeatureMatrix)] = []
+    var realCached: [(String, JSON)] = []
+    for request in self.spaces {
+      let realFeatures = try featureContext.features(request, of: real, reference: real)
+      let fakeFeatures = try featureContext.features(request, of: fake, reference: real)
+      spaces.append((request.name, FeatureMatrix(realFeatures.values, columns: realFeatures.columns), FeatureMatrix(fakeFeatures.values, columns: fakeFeatures.columns)))
+      if request.name != "pixels" { realCached.append((request.name, .bool(realFeatures.cached))) }
+    }
     let featureSeconds = Date().timeIntervalSince(started)
-    let dimension = classifier.featureDimension
 
     var report = Report(metric: Self.name)
     var table = Table(name: "fid", columns: ["space", "metric", "value", "std", "n_real", "n_fake", "dimension"])
     var scalars: [(String, JSON)] = []
     var warnings: [String] = []
-    let spaces: [(String, FeatureMatrix, FeatureMatrix)] = [
-      ("classifier", FeatureMatrix(realFeatures.features, columns: dimension), FeatureMatrix(fakeFeatures.features, columns: dimension)),
-      ("pixels", FeatureMatrix(real.pixels, columns: real.pixelsPerImage), FeatureMatrix(fake.pixels, columns: fake.pixelsPerImage)),
-    ]
     for (space, realMatrix, fakeMatrix) in spaces {
       let result = compare(realMatrix, fakeMatrix, space: space, context: context)
       for (metric, value, std, nReal, nFake) in result.rows {
@@ -81,19 +103,22 @@ public struct FeatureMetric: Metric {
     report.tables.append(table)
 
     // Memorisation: every generated image's nearest real image, in pixels (Euclidean, [0,1] scale).
-    let pixels = spaces[1]
-    let nearest = nearestNeighbours(pixels.2, in: pixels.1, threads: context.threads)
-    var memo = Table(name: "memorisation", columns: ["fake_file", "fake_label", "nearest_real_file", "nearest_real_label", "pixel_distance", "feature_distance"])
+    let pixels = (FeatureMatrix(real.pixels, columns: real.pixelsPerImage), FeatureMatrix(fake.pixels, columns: fake.pixelsPerImage))
+    let nearest = nearestNeighbours(pixels.1, in: pixels.0, threads: context.threads)
+    let featureSpace = spaces[0]
+    var memo = Table(
+      name: "memorisation",
+      columns: ["fake_file", "fake_label", "nearest_real_file", "nearest_real_label", "pixel_distance", featureSpace.0 == "classifier" ? "feature_distance" : "\(featureSpace.0)_distance"])
     for (j, match) in nearest.enumerated() {
-      let a = spaces[0].2.row(j), b = spaces[0].1.row(match.index)
+      let a = featureSpace.2.row(j), b = featureSpace.1.row(match.index)
       let featureDistance = zip(a, b).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
       memo.rows.append([fake.files[j], fake.labels[j] ?? "", real.files[match.index], real.labels[match.index] ?? "", csvNumber(match.distance), csvNumber(featureDistance)])
     }
     report.tables.append(memo)
     // Scale: how close real images are to each other (leave-one-out, on up to 1,000 of them).
     let probe = seededSample(real.count, 1000, seed: context.seed ^ 0x4E4E)
-    let probeMatrix = pixels.1.subset(probe)
-    let realToReal = leaveOneOutNearest(probeMatrix, pixels.1, threads: context.threads)
+    let probeMatrix = pixels.0.subset(probe)
+    let realToReal = leaveOneOutNearest(probeMatrix, pixels.0, threads: context.threads)
     let fakeDistances = nearest.map(\.distance).sorted()
     let realMedian = median(realToReal.sorted())
     let closeShare = Double(fakeDistances.filter { $0 < realToReal.min() ?? 0 }.count) / Double(fakeDistances.count)
@@ -107,7 +132,9 @@ public struct FeatureMetric: Metric {
       "memorisation (pixels, L2): nearest real image at median \(format4(median(fakeDistances))) (min \(format4(fakeDistances.first ?? .nan))); real images' own nearest-neighbour median \(format4(realMedian)); \(format4(closeShare * 100))% of fakes are closer to a real image than the closest real pair"
     )
     scalars.append(("feature_seconds", .number(featureSeconds)))
-    scalars.append(("real_features_cached", .bool(realFeatures.cached)))
+    // true when every cached space's real features came from the cache
+    scalars.append(("real_features_cached", .bool(!realCached.isEmpty && realCached.allSatisfy { $0.1 == .bool(true) })))
+    scalars.append(("real_features_cached_by_space", .object(realCached)))
     if !warnings.isEmpty { scalars.append(("warnings", .array(warnings.map(JSON.string)))) }
     report.scalars = scalars
     report.lines += warnings.map { "warning: " + $0 }
@@ -135,7 +162,7 @@ public struct FeatureMetric: Metric {
     var line = ""
   }
 
-  func compare(_ real: FeatureMatrix, _ fake: FeatureMatrix, space: String, context: EvaluationContext) -> Comparison {
+  func compare(_ real: FeatureMatrix, _ fake: FeatureMatrix, space: String, context: RunContext) -> Comparison {
     var result = Comparison()
     let realStats = GaussianStatistics(real), fakeStats = GaussianStatistics(fake)
     let fd = frechetDistance(realStats, fakeStats)

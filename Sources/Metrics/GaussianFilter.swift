@@ -1,3 +1,4 @@
+import EvalCore
 import Foundation
 import ImageIO
 import Workers
@@ -37,7 +38,7 @@ public enum BoundaryMode: String, Sendable, CaseIterable {
 
 /// `gaussian`: the Gaussian post-filter, equal to `scipy.ndimage.gaussian_filter` on the image as
 /// Float64 gray levels (radius = ⌊truncate·σ + 0.5⌋, rows then columns), rounded half to even.
-public struct GaussianFilter: Transform {
+public struct GaussianFilter: Transform, PluginDeclaration {
   public static let name = "gaussian"
   public static let summary = "Gaussian post-filter matching scipy.ndimage.gaussian_filter (σ, boundary mode, truncate)"
 
@@ -51,18 +52,16 @@ public struct GaussianFilter: Transform {
     self.truncate = truncate
   }
 
-  public init(options: PluginOptions) throws {
-    try options.rejectUnknown(["sigma", "mode", "truncate"])
-    guard options.values["sigma"] != nil else {
-      throw EvalError.badParameter(name: "--sigma", reason: "is required: the standard deviation in pixels, e.g. --sigma 1")
-    }
-    sigma = try options.double("sigma", default: 1, where: { $0 >= 0 && $0 <= 1000 }, expected: "a number of pixels from 0 to 1000")
-    mode = try options.choice("mode", default: BoundaryMode.reflect)
-    truncate = try options.double("truncate", default: 4, where: { $0 > 0 && $0 <= 100 }, expected: "a positive number of standard deviations, at most 100")
-  }
+  public static let options: [OptionSpec] = [
+    .number("sigma", min: 0, max: 1000, "Standard deviation of the Gaussian, in pixels.", required: true),
+    .choice("mode", default: BoundaryMode.reflect, "Boundary mode, as scipy.ndimage (reflect is d c b a | a b c d)."),
+    .number("truncate", default: 4, above: 0, max: 100, "Kernel radius in standard deviations (radius = int(truncate·sigma + 0.5))."),
+  ]
 
-  public var parameters: [(String, JSON)] {
-    [("sigma", .number(sigma)), ("mode", .string(mode.rawValue)), ("truncate", .number(truncate))]
+  public init(options: OptionValues) throws {
+    sigma = options.double("sigma")
+    mode = options.choice("mode")
+    truncate = options.double("truncate")
   }
 
   /// The normalised kernel taps w[0…radius] (w[−k] = w[k]).
@@ -96,7 +95,7 @@ public struct GaussianFilter: Transform {
     return out
   }
 
-  public func apply(_ set: ImageSet, context: EvaluationContext) throws -> ImageSet {
+  public func apply(_ set: ImageSet, context: RunContext) throws -> ImageSet {
     var pixels = [Float](repeating: 0, count: set.pixels.count)
     let progress = context.progress("gaussian filter", total: set.count)
     pixels.withUnsafeMutableBufferPointer { buffer in

@@ -1,9 +1,10 @@
+import EvalCore
 import Foundation
 import ImageIO
 import Plot
 
 /// `histogram`: one pixel-intensity histogram per set, and distances between every pair of sets.
-public struct HistogramMetric: Metric {
+public struct HistogramMetric: Metric, PluginDeclaration {
   public static let name = "histogram"
   public static let summary = "pixel-intensity histograms per set (numpy-compatible bins); TV, Jensen–Shannon and Wasserstein-1 between sets"
 
@@ -11,22 +12,21 @@ public struct HistogramMetric: Metric {
 
   public init(bins: Int = 256, lower: Double = 0, upper: Double = 1) { self.bins = Bins(count: bins, lower: lower, upper: upper) }
 
-  public init(options: PluginOptions) throws {
-    try options.rejectUnknown(["bins", "range"])
-    let count = try options.int("bins", default: 256, in: 1...1_000_000)
-    let text = options.string("range", default: "0,1")
+  public static let options: [OptionSpec] = [
+    .int("bins", default: 256, 1...1_000_000, "Number of equal-width bins."),
+    .string("range", default: "0,1", "Intensity range LOW,HIGH (pixels are in [0,1])."),
+  ]
+
+  public init(options: OptionValues) throws {
+    let text = options.string("range") ?? "0,1"
     let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
     guard parts.count == 2, let lower = parts[0], let upper = parts[1], lower.isFinite, upper.isFinite, upper > lower else {
       throw EvalError.badParameter(name: "--range", reason: "'\(text)' must be two numbers LOW,HIGH with LOW < HIGH, e.g. 0,1")
     }
-    bins = Bins(count: count, lower: lower, upper: upper)
+    bins = Bins(count: options.int("bins"), lower: lower, upper: upper)
   }
 
-  public var parameters: [(String, JSON)] {
-    [("bins", .int(bins.count)), ("range", .array([.number(bins.lower), .number(bins.upper)]))]
-  }
-
-  public func evaluate(_ sets: [ImageSet], context: EvaluationContext) throws -> Report {
+  public func evaluate(_ sets: [ImageSet], context: RunContext) throws -> Report {
     var report = Report(metric: Self.name)
     let histograms = sets.map { PixelHistogram($0, bins: bins, threads: context.threads) }
     var table = Table(name: "histogram", columns: ["set", "bin", "lo", "hi", "count", "density"])
@@ -86,6 +86,3 @@ public struct HistogramMetric: Metric {
     return report
   }
 }
-
-/// Four significant decimals for the terminal summary.
-public func format4(_ value: Double) -> String { String(format: "%.4f", value) }

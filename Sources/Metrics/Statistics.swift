@@ -1,4 +1,5 @@
 import CGSL
+import EvalCore
 
 /// Five-number-style summary of a sample, computed with GSL.
 public struct SampleSummary: Sendable {

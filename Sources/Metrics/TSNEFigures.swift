@@ -1,3 +1,4 @@
+import EvalCore
 import Foundation
 import ImageIO
 import Plot

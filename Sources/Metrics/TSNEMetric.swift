@@ -1,10 +1,11 @@
+import EvalCore
 import Foundation
 import ImageIO
 import Plot
 import TSNE
 
 /// `tsne`: embeds all sets jointly with t-SNE (exact or Barnes-Hut, 2D or 3D).
-public struct TSNEMetric: Metric {
+public struct TSNEMetric: Metric, PluginDeclaration {
   public static let name = "tsne"
   public static let summary = "joint t-SNE embedding of all sets (exact or Barnes-Hut, 2D/3D) with KL, trustworthiness and real/generated mixing"
 
@@ -22,39 +23,53 @@ public struct TSNEMetric: Metric {
   public var pcaComponents = 50
   public var classFilter: String?
   public var maxPerSet: Int?
+  public var features = FeatureRequest(name: "pixels")
 
-  public init(options: PluginOptions) throws {
-    try options.rejectUnknown(["dims", "method", "perplexity", "theta", "iterations", "pca", "class", "max-per-set", "dof", "learning-rate"])
-    self.options.dims = try options.int("dims", default: 2, in: 2...3)
-    methodChoice = try options.choice("method", default: MethodChoice.auto)
-    self.options.perplexity = try options.double("perplexity", default: 30, where: { $0 >= 1 }, expected: "a number ≥ 1")
-    self.options.theta = try options.double("theta", default: 0.5, where: { $0 >= 0 && $0 <= 2 }, expected: "a number from 0 to 2")
-    self.options.iterations = try options.int("iterations", default: 1000, in: 1...100_000)
-    self.options.degreesOfFreedom = try options.double("dof", default: 1, where: { $0 > 0 && $0 <= 100 }, expected: "a positive number")
-    let rate = options.values["learning-rate"] ?? "auto"
+  public static let options: [OptionSpec] = [
+    .int("dims", default: 2, 2...3, "Embedding dimensions."),
+    .choice("method", default: MethodChoice.auto, "exact, barnes-hut, fft (2D), or auto (exact up to 1,000 images, Barnes-Hut above)."),
+    .number("perplexity", default: 30, min: 1, "Perplexity (effective number of neighbours)."),
+    .number("theta", default: 0.5, min: 0, max: 2, "Barnes-Hut accuracy: cells with width/distance < theta are summarised."),
+    .int("iterations", default: 1000, 1...100_000, "Optimisation iterations."),
+    .int("pca", default: 50, 0...100_000, "Reduce to this many principal components first (0 = off)."),
+    .number("dof", default: 1, above: 0, max: 100, "Degrees of freedom of the Student-t kernel."),
+    .string(
+      "learning-rate", default: "auto",
+      "A fixed learning rate, or a schedule: scikit-learn = max(N/48, 50); opentsne = N/48 during exaggeration, N/4 after (openTSNE's N/12 and N); auto = opentsne for fft, scikit-learn otherwise."),
+    .string("class", "Embed only images with this label (e.g. 5)."),
+    .int("max-per-set", 2...10_000_000, "Use at most N images per set (a seeded random subset)."),
+    .string("features", default: "pixels", "The feature space to embed: pixels, or a features plugin (NAME or NAME:key=value,...)."),
+  ]
+
+  public init(options: OptionValues) throws {
+    self.options.dims = options.int("dims")
+    methodChoice = options.choice("method")
+    self.options.perplexity = options.double("perplexity")
+    self.options.theta = options.double("theta")
+    self.options.iterations = options.int("iterations")
+    self.options.degreesOfFreedom = options.double("dof")
+    let rate = options.string("learning-rate") ?? "auto"
     if let schedule = LearningRateSchedule(rawValue: rate) {
       self.options.schedule = schedule
     } else {
-      self.options.learningRate = try options.double(
-        "learning-rate", default: 200, where: { $0 > 0 }, expected: "a positive number, auto, scikit-learn or opentsne")
+      guard let value = Double(rate), value.isFinite, value > 0 else {
+        throw EvalError.badParameter(name: "--learning-rate", reason: "'\(rate)' must be a positive number, auto, scikit-learn or opentsne")
+      }
+      self.options.learningRate = value
     }
-    pcaComponents = try options.int("pca", default: 50, in: 0...100_000)
-    classFilter = options.values["class"]
-    if options.values["max-per-set"] != nil { maxPerSet = try options.int("max-per-set", default: 0, in: 2...10_000_000) }
+    pcaComponents = options.int("pca")
+    classFilter = options.string("class")
+    if options.has("max-per-set") { maxPerSet = options.int("max-per-set") }
+    features = try FeatureRequest(parsing: options.string("features") ?? "pixels")
   }
 
-  public var parameters: [(String, JSON)] {
+  public var notes: [(String, JSON)] {
     [
-      ("dims", .int(options.dims)), ("method", .string(methodChoice.rawValue)), ("perplexity", .number(options.perplexity)),
-      ("theta", .number(options.theta)), ("iterations", .int(options.iterations)), ("pca", .int(pcaComponents)),
-      ("dof", .number(options.degreesOfFreedom)), ("early_exaggeration", .number(options.earlyExaggeration)),
-      ("exaggeration_iterations", .int(options.exaggerationIterations)),
-      ("learning_rate", options.learningRate.map { .number($0) } ?? .string(options.schedule.rawValue)),
-      ("class", classFilter.map { .string($0) } ?? .null), ("max_per_set", maxPerSet.map { .int($0) } ?? .null),
+      ("early_exaggeration", .number(options.earlyExaggeration)), ("exaggeration_iterations", .int(options.exaggerationIterations)),
     ]
   }
 
-  public func evaluate(_ sets: [ImageSet], context: EvaluationContext) throws -> Report {
+  public func evaluate(_ sets: [ImageSet], context: RunContext) throws -> Report {
     // 1. the images to embed: optional class filter and seeded per-set subsample
     var chosen: [[Int]] = []
     for set in sets {
@@ -76,17 +91,21 @@ public struct TSNEMetric: Metric {
       chosen.append(indices)
     }
     let n = chosen.reduce(0) { $0 + $1.count }
-    let d = sets[0].pixelsPerImage
+    // pixels, or another feature space from a features plugin (the first set is the reference)
+    let spaces: [Features]? =
+      features.name == "pixels" && features.options.isEmpty
+      ? nil : try sets.map { try context.features(features, of: $0, reference: sets[0]) }
+    let d = spaces?[0].columns ?? sets[0].pixelsPerImage
     var data = [Double]()
     data.reserveCapacity(n * d)
     var groups: [Int] = [], rows: [(set: Int, index: Int)] = []
     for (s, set) in sets.enumerated() {
       for i in chosen[s] {
-        let image = set.image(i)
-        if let bad = image.firstIndex(where: { !$0.isFinite }) {
-          throw EvalError.badFile(path: set.source + "/" + set.files[i], reason: "pixel \(bad - image.startIndex) is not a finite number")
+        let row: ArraySlice<Float> = spaces.map { $0[s].values[(i * d)..<((i + 1) * d)] } ?? set.image(i)
+        if let bad = row.firstIndex(where: { !$0.isFinite }) {
+          throw EvalError.badFile(path: set.source + "/" + set.files[i], reason: "\(spaces == nil ? "pixel" : "feature") \(bad - row.startIndex) is not a finite number")
         }
-        data.append(contentsOf: image.lazy.map(Double.init))
+        data.append(contentsOf: row.lazy.map(Double.init))
         groups.append(s)
         rows.append((s, i))
       }
@@ -135,7 +154,7 @@ public struct TSNEMetric: Metric {
 
   private func makeReport(
     sets: [ImageSet], rows: [(set: Int, index: Int)], groups: [Int], input: [Double], columns: Int, embedding: Embedding,
-    pcaSeconds: Double, context: EvaluationContext
+    pcaSeconds: Double, context: RunContext
   ) -> Report {
     let dims = embedding.dims, y = embedding.coordinates, n = rows.count
     var report = Report(metric: Self.name)

@@ -8,12 +8,15 @@ public struct PCA {
   public let components: Int
   /// The variance along each kept component, largest first.
   public let variances: [Double]
+  /// The fitted column means (d) and the d × k basis (row-major), to project other data.
+  public let mean: [Double]
+  public let basis: [Double]
 
   /// Projects `n` rows of `d` values onto the top `k` principal axes. Each axis's sign is fixed so
   /// that its largest-magnitude loading is positive, which makes the result reproducible.
   public init(_ data: [Double], rows n: Int, columns d: Int, components k: Int) {
     precondition(n >= 1 && d >= 1 && k >= 1 && k <= d && data.count == n * d)
-    let centered = LinearAlgebra.centered(data, rows: n, columns: d).centered
+    let (mean, centered) = LinearAlgebra.centered(data, rows: n, columns: d)
     var matrix = covariance(centered: centered, rows: n, columns: d)
     let (values, vectors) = symmetricEigen(&matrix, order: d)  // ascending; vectors column-major
     var basis = [Double](repeating: 0, count: d * k)  // d × k row-major
@@ -31,5 +34,20 @@ public struct PCA {
     self.projected = projected
     self.components = k
     self.variances = variances
+    self.mean = mean
+    self.basis = basis
+  }
+
+  /// Projects other rows (same `d` columns) onto the fitted axes: (x − mean)·basis.
+  public func project(_ data: [Double], rows n: Int) -> [Double] {
+    let d = mean.count
+    precondition(data.count == n * d)
+    var centered = data
+    for i in 0..<n { for j in 0..<d { centered[i * d + j] -= mean[j] } }
+    var out = [Double](repeating: 0, count: n * components)
+    cblas_dgemm(
+      CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(components), Int32(d), 1, centered, Int32(d), basis, Int32(components), 0, &out,
+      Int32(components))
+    return out
   }
 }

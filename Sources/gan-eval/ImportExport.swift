@@ -1,7 +1,5 @@
 import ArgumentParser
-import Foundation
 import GANEval
-import ImageIO
 
 extension GanEval {
   struct Import: ParsableCommand {
@@ -22,30 +20,26 @@ extension GanEval {
     @Option(help: "CSV label column: first, last, none or auto.")
     var labelColumn: String = "auto"
 
-    @Option(help: "Output sample directory.")
-    var out: String
-
     @Option(help: "Import only the first N images.")
     var limit: Int?
 
     @Flag(help: "Replace --out if it exists.")
     var overwrite = false
 
-    @Option(help: "Worker threads.")
-    var threads: Int = 2
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+      guard common.out != nil else { throw ValidationError("give --out DIR: the sample directory to write") }
+    }
 
     func run() throws {
       guard let column = Importers.LabelColumn(rawValue: labelColumn) else {
         throw ValidationError("--label-column must be first, last, none or auto")
       }
-      var set = try Importers.read(source, labels: labels, labelColumn: column)
-      if let limit {
-        guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
-        set = set.subset(Array(0..<min(limit, set.count)))
-      }
-      try ImageSetWriter.write(set, to: out, overwrite: overwrite, threads: threads)
-      let labelled = set.isLabelled ? "labelled, \(set.classes.count) classes" : "unlabelled"
-      print("imported \(set.count) images of \(set.width)x\(set.height) (\(labelled)) from \(source) into \(out)")
+      let context = common.context(command: "import")
+      let (set, line) = try ImportRun.run(
+        source: source, labels: labels, labelColumn: column, limit: limit, output: context.outputDirectory, overwrite: overwrite, threads: context.threads)
+      print(common.json ? OutputWriter.setJSON(set).render() : line)
     }
   }
 
@@ -62,13 +56,12 @@ extension GanEval {
     @Option(help: "Labels .npy file to write (the set must have integer labels).")
     var labels: String?
 
-    @Option(help: "Worker threads.")
-    var threads: Int = 2
+    @OptionGroup var common: CommonOptions
 
     func run() throws {
-      let set = try SampleDirectory.load(directory, options: LoadOptions(threads: threads))
+      let set = try loadSets([directory], context: common.context(command: "export"))[0]
       try exportNPY(set, imagesPath: npy, labelsPath: labels)
-      print("exported \(set.count) images of \(set.width)x\(set.height) to \(npy)" + (labels.map { " and labels to \($0)" } ?? ""))
+      print(common.json ? OutputWriter.setJSON(set).render() : "exported \(set.count) images of \(set.width)x\(set.height) to \(npy)" + (labels.map { " and labels to \($0)" } ?? ""))
     }
   }
 }

@@ -10,7 +10,7 @@ extension GanEval {
         The whole file is checked first (unknown steps or plugins, bad options, missing inputs), naming the line.
         Each step writes to out/<step>/; a re-run skips steps whose definition and inputs are unchanged (content hash);
         --from STEP runs that step and all later ones again. Ctrl-C keeps finished steps and marks the unfinished one.
-        See pipelines/study.yaml.
+        --out overrides the file's out:, --seed its seed:. See pipelines/study.yaml.
         """)
 
     @Argument(help: "The pipeline file.")
@@ -19,23 +19,17 @@ extension GanEval {
     @Option(help: "Run again from this step on, even if unchanged.")
     var from: String?
 
-    @Option(help: "Output directory (overrides the file's out:).")
-    var out: String?
-
-    @Option(help: "Worker threads (results do not depend on it).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-
-    @Flag(help: "No progress output on stderr.")
-    var quiet = false
+    @OptionGroup var common: CommonOptions
 
     func run() throws {
       var pipeline = try PipelineFile.load(file)
-      if let out { pipeline.out = out }
-      var settings = RunSettings(outputDirectory: pipeline.out)
-      (settings.threads, settings.quiet) = (threads, quiet)
-      signal(SIGINT) { _ in interruptRequested.store(true, ordering: .relaxed) }
+      if let out = common.out { pipeline.out = out }
+      if let seed = common.seed { pipeline.seed = seed }
+      var context = common.context(command: "pipeline")
+      context.outputDirectory = pipeline.out
+      catchInterrupt()
       let (results, report, failure) = try PipelineRun.run(
-        pipeline, from: from, settings: settings, shouldStop: { interruptRequested.load(ordering: .relaxed) })
+        pipeline, from: from, context: context, shouldStop: { interruptRequested.load(ordering: .relaxed) })
       for result in results {
         print("\(result.step.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(result.status.rawValue)\(result.status == .ran ? String(format: " (%.1f s)", result.seconds) : "")")
       }

@@ -69,12 +69,27 @@ final class CommandLineTests: XCTestCase {
   }
 
   func testEveryCommandHasHelpAndPluginsAreListed() throws {
-    for command in ["histogram", "entropy", "filter", "import", "export", "plugins"] {
-      let help = try ganEval([command, "--help"])
+    let commands = [
+      "evaluate", "transform", "train", "sample", "pipeline", "plugins", "histogram", "entropy", "tsne", "filter", "classify", "fid",
+      "import", "export",
+    ]
+    for command in commands + ["classifier train"] {
+      let help = try ganEval(command.split(separator: " ").map(String.init) + ["--help"])
       XCTAssertTrue(help.stdout.contains("USAGE: gan-eval \(command)"), command)
+      // the shared options are on every command
+      for option in ["--quiet", "--threads", "--json"] { XCTAssertTrue(help.stdout.contains(option), "\(command) has \(option)") }
     }
+    // a plugin's declared options appear in its command's help, and every metric in evaluate's
+    XCTAssertTrue(try ganEval(["histogram", "--help"]).stdout.contains("--bins <int>"))
+    XCTAssertTrue(try ganEval(["train", "--help"]).stdout.contains("--g-norm <choice>"))
+    let evaluate = try ganEval(["evaluate", "--help"]).stdout
+    for name in ["histogram", "entropy", "sharpness", "tsne", "classify", "fid"] { XCTAssertTrue(evaluate.contains("\(name): "), name) }
     let plugins = try ganEval(["plugins"])
-    for name in ["histogram", "entropy", "gaussian"] { XCTAssertTrue(plugins.stdout.contains("  \(name) "), plugins.stdout) }
+    for name in ["histogram", "entropy", "sharpness", "gaussian", "gan", "pca-gaussian", "memorizer", "classifier", "pixels", "pca"] {
+      XCTAssertTrue(plugins.stdout.contains("  \(name) "), plugins.stdout)
+    }
+    let sharpness = try ganEval(["plugins", "sharpness"]).stdout
+    XCTAssertTrue(sharpness.contains("--mode <choice>") && sharpness.contains("reflect|nearest|mirror|constant|wrap"), sharpness)
   }
 
   func testExportThenImportNPYRoundTrip() throws {

@@ -11,10 +11,15 @@ struct Result {
 extension XCTestCase {
   /// Runs the built `gan-eval` with arguments and checks its exit status.
   @discardableResult
-  func ganEval(_ arguments: [String], expect status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+  func ganEval(
+    _ arguments: [String], expect status: Int32 = 0, environment: [String: String] = [:], directory: String? = nil,
+    file: StaticString = #filePath, line: UInt = #line
+  ) throws -> Result {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

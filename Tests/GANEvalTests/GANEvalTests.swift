@@ -27,11 +27,11 @@ final class GANEvalTests: XCTestCase {
     let digits = try RealData.digits().subset(Array(0..<50))
     let dir = temporaryDirectory("summary")
     try writeSampleDirectory(digits, dir + "/real")
-    var settings = RunSettings(outputDirectory: dir + "/out")
+    var settings = RunContext(outputDirectory: dir + "/out")
     settings.quiet = true
     settings.seed = 42
     settings.makeFigures = true
-    let outcome = try Evaluation.run(metric: "histogram", options: ["bins": "32"], directories: [dir + "/real", dir + "/real"], settings: settings)
+    let outcome = try Evaluation.run(metric: "histogram", options: ["bins": "32"], directories: [dir + "/real", dir + "/real"], context: settings)
     let text = String(decoding: try readFile(dir + "/out/summary.json"), as: UTF8.self)
     let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
     XCTAssertEqual(json["version"] as? String, toolVersion)
@@ -51,13 +51,13 @@ final class GANEvalTests: XCTestCase {
     try writeSampleDirectory(digits, dir + "/a")
     try FileManager.default.createDirectory(atPath: dir + "/b", withIntermediateDirectories: true)
     try writeFile(dir + "/b/wide.png", PNG.encode([UInt8](repeating: 9, count: 40 * 28), width: 40, height: 28))
-    var settings = RunSettings(outputDirectory: dir + "/out")
+    var settings = RunContext(outputDirectory: dir + "/out")
     settings.quiet = true
-    XCTAssertThrowsError(try loadSets([dir + "/a", dir + "/b"], settings: settings)) { error in
+    XCTAssertThrowsError(try loadSets([dir + "/a", dir + "/b"], context: settings)) { error in
       let text = String(describing: error)
       XCTAssertTrue(text.contains("b/wide.png") && text.contains("40x28") && text.contains("--resize"), text)
     }
     settings.resize = true
-    XCTAssertEqual(try loadSets([dir + "/a", dir + "/b"], settings: settings)[1].width, 28)
+    XCTAssertEqual(try loadSets([dir + "/a", dir + "/b"], context: settings)[1].width, 28)
   }
 }

@@ -52,11 +52,11 @@ final class PipelineTests: XCTestCase {
   func testReRunSkipsUnchangedStepsAndFromForcesThem() throws {
     try Repo.requireData()
     let out = temporaryDirectory("pipeline-out")
-    var settings = RunSettings(outputDirectory: out)
+    var settings = RunContext(outputDirectory: out)
     settings.quiet = true
     func run(_ text: String, from: String? = nil) throws -> [String] {
       let file = try PipelineFile.load(try write(text))
-      let (results, _, failure) = try PipelineRun.run(file, from: from, settings: settings, shouldStop: { false })
+      let (results, _, failure) = try PipelineRun.run(file, from: from, context: settings, shouldStop: { false })
       XCTAssertNil(failure)
       return results.map(\.status.rawValue)
     }
@@ -72,11 +72,11 @@ final class PipelineTests: XCTestCase {
   func testInterruptionKeepsFinishedStepsAndMarksTheRest() throws {
     try Repo.requireData()
     let out = temporaryDirectory("pipeline-stop")
-    var settings = RunSettings(outputDirectory: out)
+    var settings = RunContext(outputDirectory: out)
     settings.quiet = true
     let file = try PipelineFile.load(try write(small(out: out)))
     let flag = StopAfterFirst()
-    let (results, _, failure) = try PipelineRun.run(file, from: nil, settings: settings, shouldStop: { flag.check() })
+    let (results, _, failure) = try PipelineRun.run(file, from: nil, context: settings, shouldStop: { flag.check() })
     XCTAssertNotNil(failure)
     XCTAssertEqual(results.map(\.status.rawValue), ["ran", "not run", "not run"])
     let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
@@ -92,10 +92,10 @@ final class PipelineTests: XCTestCase {
   func testReportShowsFiguresAndNumbersAndRendersInChromium() throws {
     try Repo.requireData()
     let out = temporaryDirectory("pipeline-report")
-    var settings = RunSettings(outputDirectory: out)
+    var settings = RunContext(outputDirectory: out)
     settings.quiet = true
     let file = try PipelineFile.load(try write(small(out: out)))
-    _ = try PipelineRun.run(file, from: nil, settings: settings, shouldStop: { false })
+    _ = try PipelineRun.run(file, from: nil, context: settings, shouldStop: { false })
     let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
     XCTAssertTrue(html.contains("<img src=\"evaluate/entropy/entropy.svg\""), html)
     XCTAssertTrue(html.contains("<img src=\"evaluate/histogram/histogram.svg\""))

@@ -1,7 +1,7 @@
 import Foundation
 import Generators
 import ImageIO
-import Metrics
+import EvalCore
 import NeuralNet
 import TestSupport
 import XCTest
@@ -14,7 +14,7 @@ final class GANTrainingTests: XCTestCase {
   }
 
   func options(_ extra: [String: String] = [:]) throws -> GAN {
-    try GAN(options: PluginOptions(["epochs": "4", "sample-every": "2", "checkpoint-every": "1"].merging(extra) { $1 }, plugin: "gan"))
+    try GAN.make(["epochs": "4", "sample-every": "2", "checkpoint-every": "1"].merging(extra) { $1 })
   }
 
   func weights(_ directory: String) throws -> [Float] {
@@ -22,8 +22,8 @@ final class GANTrainingTests: XCTestCase {
     return network.layers.flatMap { $0.parameters + $0.state }.flatMap(\.value)
   }
 
-  func context(_ directory: String, resume: Bool = false, stopAfter: Int? = nil) -> TrainingContext {
-    var context = TrainingContext(directory: directory)
+  func context(_ directory: String, resume: Bool = false, stopAfter: Int? = nil) -> RunContext {
+    var context = RunContext(outputDirectory: directory, makeFigures: true)
     (context.seed, context.threads, context.quiet, context.resume) = (7, 2, true, resume)
     if let stopAfter {
       let counter = Counter()
@@ -84,7 +84,7 @@ final class GANTrainingTests: XCTestCase {
       let directory = temporaryDirectory("gan-variant")
       let outcome = try options(variant).train(on: set, context: context(directory))
       XCTAssertFalse(outcome.interrupted)
-      let model = try GeneratorRegistry.model(directory)
+      let model = try GAN.loadModel(run: directory)
       XCTAssertEqual(model.isConditional, variant["conditional"] != "no")
       let labels: [Int]? = model.isConditional ? (0..<20).map { $0 % 10 } : nil
       let a = try model.sample(count: 20, labels: labels, seed: 3, threads: 1)
@@ -96,9 +96,9 @@ final class GANTrainingTests: XCTestCase {
   }
 
   func testBadOptionsAndUnlabelledConditionalAreClearErrors() throws {
-    XCTAssertThrowsError(try GAN(options: PluginOptions(["arch": "resnet"], plugin: "gan"))) { XCTAssertTrue("\($0)".contains("mlp, dcgan"), "\($0)") }
-    XCTAssertThrowsError(try GAN(options: PluginOptions(["lr": "-1"], plugin: "gan"))) { XCTAssertTrue("\($0)".contains("--lr"), "\($0)") }
-    XCTAssertThrowsError(try GAN(options: PluginOptions(["epoch": "3"], plugin: "gan"))) { XCTAssertTrue("\($0)".contains("epoch"), "\($0)") }
+    XCTAssertThrowsError(try GAN.make(["arch": "resnet"])) { XCTAssertTrue("\($0)".contains("mlp, dcgan"), "\($0)") }
+    XCTAssertThrowsError(try GAN.make(["lr": "-1"])) { XCTAssertTrue("\($0)".contains("--lr"), "\($0)") }
+    XCTAssertThrowsError(try GAN.make(["epoch": "3"])) { XCTAssertTrue("\($0)".contains("epoch"), "\($0)") }
     var unlabelled = try smallSet()
     unlabelled.labels = unlabelled.labels.map { _ in nil }
     XCTAssertThrowsError(try options(["conditional": "yes"]).train(on: unlabelled, context: context(temporaryDirectory("gan-bad")))) {

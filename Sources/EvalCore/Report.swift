@@ -1,3 +1,4 @@
+import Foundation
 import ImageIO
 
 /// A tidy table: one observation per row, written as one RFC 4180 CSV file.
@@ -40,9 +41,14 @@ public struct Report: Sendable {
   public var scalars: [(String, JSON)] = []
   /// The one-screen summary printed after a run.
   public var lines: [String] = []
+  /// Files carried into the output as they are (an external plugin's CSV and SVG files).
+  public var attachments: [(name: String, bytes: [UInt8])] = []
 
   public init(metric: String) { self.metric = metric }
 }
 
 /// Formats a number for CSV: the shortest text that reads back as the same Double.
 public func csvNumber(_ value: Double) -> String { value.isFinite ? shortest(value) : (value.isNaN ? "NaN" : (value > 0 ? "inf" : "-inf")) }
+
+/// Four decimals for the terminal summary.
+public func format4(_ value: Double) -> String { String(format: "%.4f", value) }
