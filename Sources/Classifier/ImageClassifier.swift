@@ -58,6 +58,10 @@ public final class ImageClassifier {
   }
 
   public func checkSize(_ set: ImageSet) throws {
+    guard !set.isColor else {
+      throw EvalError.badParameter(
+        name: set.source, reason: "is an RGB set; the classifier reads gray images so far: load the sets with --color luma, or use --features pixels or pca")
+    }
     guard set.width == width && set.height == height else {
       throw EvalError.badParameter(
         name: set.source,

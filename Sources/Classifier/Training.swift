@@ -45,6 +45,9 @@ public struct ClassifierTraining: Sendable {
     guard set.isLabelled else {
       throw EvalError.badParameter(name: set.source, reason: "training a classifier needs labels: class subdirectories (real/5/x.png) or a labels.csv")
     }
+    guard !set.isColor else {
+      throw EvalError.badParameter(name: set.source, reason: "is an RGB set; the classifier trains on gray images so far: load it with --color luma")
+    }
     let classes = classes ?? set.classes
     guard classes.count >= 2 else { throw EvalError.badParameter(name: set.source, reason: "needs at least two classes, found \(classes.count)") }
     let classifier = try ImageClassifier.leNet(classes: classes, height: set.height, width: set.width, seed: seed)

@@ -18,6 +18,8 @@ public struct RunContext: Sendable {
   public var setNames: [String] = []
   public var skipBad = false
   public var resize = false
+  /// Which channels sets keep: auto (RGB files stay RGB, gray stay gray), rgb, or luma.
+  public var color = ColorMode.auto
   /// Features by name, for metrics that work in a feature space; set by the catalogue.
   public var featureSource: FeatureSource?
   /// Where reference-set features are cached (`nil`: no cache).

@@ -15,9 +15,9 @@ public struct PCAFeatures: FeatureExtractor, PluginDeclaration {
 
   public func features(of set: ImageSet, reference: ImageSet?, context: RunContext) throws -> Features {
     let fit = reference ?? set
-    let d = fit.pixelsPerImage
-    guard set.pixelsPerImage == d else {
-      throw EvalError.badParameter(name: "pca", reason: "\(set.name) has \(set.pixelsPerImage) pixels per image but the reference \(fit.name) has \(d)")
+    let d = fit.valuesPerImage
+    guard set.valuesPerImage == d else {
+      throw EvalError.badParameter(name: "pca", reason: "\(set.name) has \(set.valuesPerImage) pixels per image but the reference \(fit.name) has \(d)")
     }
     let k = min(components, d, fit.count)
     guard fit.count >= 2 else { throw EvalError.badParameter(name: "pca", reason: "fitting needs at least 2 images in \(fit.name)") }

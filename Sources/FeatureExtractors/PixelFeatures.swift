@@ -10,6 +10,6 @@ public struct PixelFeatures: FeatureExtractor, PluginDeclaration {
   public init(options: OptionValues) throws {}
 
   public func features(of set: ImageSet, reference: ImageSet?, context: RunContext) throws -> Features {
-    Features(rows: set.count, columns: set.pixelsPerImage, values: set.pixels)
+    Features(rows: set.count, columns: set.valuesPerImage, values: set.pixels)
   }
 }

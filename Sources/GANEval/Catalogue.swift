@@ -27,7 +27,7 @@ public enum Catalogue {
 
   /// Options every command has, which no plugin option may shadow.
   public static let reservedNames: Set<String> = [
-    "out", "svg", "seed", "threads", "quiet", "json", "name", "skip-bad", "resize", "help", "plugin-timeout", "overwrite",
+    "out", "svg", "seed", "threads", "quiet", "json", "name", "skip-bad", "resize", "help", "plugin-timeout", "overwrite", "color",
   ]
 
   /// The plugin of this kind and name: a built-in, else an external executable (by name on the

@@ -12,6 +12,7 @@ public func loadSets(_ directories: [String], context: RunContext) throws -> [Im
   var sets: [ImageSet] = []
   for (index, directory) in directories.enumerated() {
     var options = LoadOptions(skipBad: context.skipBad, resize: context.resize, threads: context.threads)
+    options.color = context.color
     if let first = sets.first { options.targetSize = (first.width, first.height) }
     let files = try SampleDirectory.listImages(in: directory)
     let progress = ProgressReporter("loading \(directory)", total: files.count, quiet: context.quiet)
@@ -20,6 +21,12 @@ public func loadSets(_ directories: [String], context: RunContext) throws -> [Im
       directory, name: context.setNames.isEmpty ? nil : context.setNames[index], options: options)
     progress.finish()
     if sets.contains(where: { $0.name == set.name }) { set.name += "#\(index + 1)" }
+    if let first = sets.first, first.channels != set.channels {
+      let describe = { (s: ImageSet) in "\(s.source)/\(s.files.first ?? "") is \(s.isColor ? "RGB" : "gray")" }
+      throw EvalError.badParameter(
+        name: "--color",
+        reason: "sets compared with each other must agree: \(describe(first)) but \(describe(set)); pass --color luma to compare luminance, or --color rgb")
+    }
     sets.append(set)
   }
   return sets

@@ -42,6 +42,10 @@ final class GANTrainer {
 
   init(gan: GAN, real: ImageSet, context: RunContext) throws {
     (self.gan, self.real, self.context) = (gan, real, context)
+    guard !real.isColor else {
+      throw EvalError.badParameter(
+        name: real.source, reason: "is an RGB set; the gan generator trains on gray images so far: load it with --color luma, or use pca-gaussian or memorizer, which take colour")
+    }
     guard real.count >= gan.batchSize else {
       throw EvalError.badParameter(name: "--batch", reason: "\(gan.batchSize) is more than the \(real.count) images of \(real.source)")
     }

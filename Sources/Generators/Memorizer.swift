@@ -59,8 +59,8 @@ struct MemorizerModel: GeneratorModel {
   /// draws come from its own generator seeded by (seed, i), so any thread count gives the same set.
   func sample(count: Int, labels: [Int]?, seed: UInt64, threads: Int) throws -> ImageSet {
     let byClass = Dictionary(grouping: training.labels.indices, by: { training.labels[$0] ?? "" })
-    let w = training.width, h = training.height
-    var pixels = [Float](repeating: 0, count: count * w * h)
+    let w = training.width, h = training.height, c = training.channels
+    var pixels = [Float](repeating: 0, count: count * w * h * c)
     var sources = [Int](repeating: 0, count: count)
     pixels.withUnsafeMutableBufferPointer { buffer in
       let out = SharedBuffer(buffer.baseAddress!)
@@ -77,9 +77,11 @@ struct MemorizerModel: GeneratorModel {
           for y in 0..<h {
             for x in 0..<w {
               let (sx, sy) = (x - dx, y - dy)
-              var value = sx >= 0 && sx < w && sy >= 0 && sy < h ? Double(image[image.startIndex + sy * w + sx]) : 0
-              if noise > 0 { value += noise * random.nextGaussian() }
-              out[i * w * h + y * w + x] = Float((min(max(value, 0), 1) * 255).rounded() / 255)
+              for k in 0..<c {
+                var value = sx >= 0 && sx < w && sy >= 0 && sy < h ? Double(image[image.startIndex + (sy * w + sx) * c + k]) : 0
+                if noise > 0 { value += noise * random.nextGaussian() }
+                out[((i * h + y) * w + x) * c + k] = Float((min(max(value, 0), 1) * 255).rounded() / 255)
+              }
             }
           }
         }
@@ -88,6 +90,6 @@ struct MemorizerModel: GeneratorModel {
     let names = labels.map { $0.map { Optional(classes[$0]) } } ?? [String?](repeating: nil, count: count)
     return ImageSet(
       name: "memorizer", source: "memorizer", width: w, height: h, files: ImageSetWriter.generatedNames(count: count, labels: names),
-      labels: names, pixels: pixels)
+      labels: names, pixels: pixels, channels: c)
   }
 }

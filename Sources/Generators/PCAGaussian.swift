@@ -21,7 +21,7 @@ public struct PCAGaussian: Generator, PluginDeclaration, GeneratorLoading {
 
   public func train(on real: ImageSet, context: RunContext) throws -> TrainingOutcome {
     let started = Date()
-    let d = real.pixelsPerImage, n = real.count
+    let d = real.valuesPerImage, n = real.count
     guard n >= 2 else { throw EvalError.badParameter(name: Self.name, reason: "needs at least 2 training images, got \(n)") }
     let k = min(components, d, n - 1)
     let pca = PCA(real.pixels.map(Double.init), rows: n, columns: d, components: k)
@@ -49,7 +49,7 @@ public struct PCAGaussian: Generator, PluginDeclaration, GeneratorLoading {
     try NPY.writeFloat64(directory + "/class_means.npy", shape: [classes.count, k], values: means)
     try NPY.writeFloat64(directory + "/class_cholesky.npy", shape: [classes.count, k, k], values: factors)
     let meta = JSON.object([
-      ("components", .int(k)), ("width", .int(real.width)), ("height", .int(real.height)),
+      ("components", .int(k)), ("width", .int(real.width)), ("height", .int(real.height)), ("channels", .int(real.channels)),
       ("classes", .array(real.isLabelled ? classes.map(JSON.string) : [])),
       ("explained_variance", .number(pca.variances.reduce(0, +))),
     ])
@@ -88,7 +88,9 @@ public struct PCAGaussian: Generator, PluginDeclaration, GeneratorLoading {
     else { throw EvalError.badFile(path: metaPath, reason: "missing or not a pca-gaussian run; train with `gan-eval train pca-gaussian REAL --out DIR`") }
     var classes: [String] = []
     if case .array(let items)? = meta["classes"] { classes = items.compactMap(\.stringValue) }
-    let d = width * height, c = max(classes.count, 1)
+    let channels = meta["channels"]?.intValue ?? 1
+    guard channels == 1 || channels == 3 else { throw EvalError.badFile(path: metaPath, reason: "channels must be 1 or 3") }
+    let d = width * height * channels, c = max(classes.count, 1)
     func load(_ name: String, _ shape: [Int]) throws -> [Double] {
       let array = try NPY.read(directory + "/" + name)
       guard array.shape == shape else { throw EvalError.badFile(path: directory + "/" + name, reason: "has shape \(array.shape), expected \(shape)") }
@@ -96,19 +98,19 @@ public struct PCAGaussian: Generator, PluginDeclaration, GeneratorLoading {
     }
     return PCAGaussianModel(
       mean: try load("mean.npy", [d]), basis: try load("basis.npy", [d, k]), classMeans: try load("class_means.npy", [c, k]),
-      factors: try load("class_cholesky.npy", [c, k, k]), components: k, width: width, height: height, classes: classes)
+      factors: try load("class_cholesky.npy", [c, k, k]), components: k, width: width, height: height, channels: channels, classes: classes)
   }
 }
 
 struct PCAGaussianModel: GeneratorModel {
   let mean: [Double], basis: [Double], classMeans: [Double], factors: [Double]
-  let components: Int, width: Int, height: Int
+  let components: Int, width: Int, height: Int, channels: Int
   let classes: [String]
   var isConditional: Bool { !classes.isEmpty }
 
   /// Image i draws its ε from a generator seeded by (seed, i): any thread count gives the same set.
   func sample(count: Int, labels: [Int]?, seed: UInt64, threads: Int) throws -> ImageSet {
-    let k = components, d = width * height
+    let k = components, d = width * height * channels
     var pixels = [Float](repeating: 0, count: count * d)
     pixels.withUnsafeMutableBufferPointer { buffer in
       let out = SharedBuffer(buffer.baseAddress!)
@@ -128,6 +130,6 @@ struct PCAGaussianModel: GeneratorModel {
     let names = labels.map { $0.map { Optional(classes[$0]) } } ?? [String?](repeating: nil, count: count)
     return ImageSet(
       name: "pca-gaussian", source: "pca-gaussian", width: width, height: height,
-      files: ImageSetWriter.generatedNames(count: count, labels: names), labels: names, pixels: pixels)
+      files: ImageSetWriter.generatedNames(count: count, labels: names), labels: names, pixels: pixels, channels: channels)
   }
 }

@@ -19,9 +19,9 @@ public enum ImageSetWriter {
       for folder in folders.sorted() { try makeDirectory(staging + "/" + folder) }
       try parallelFor(set.count, threads: threads) { index in
         let bytes = try set.pixels.withUnsafeBufferPointer { all in
-          try PNG.encodeGray(
-            UnsafeBufferPointer(rebasing: all[(index * set.pixelsPerImage)..<((index + 1) * set.pixelsPerImage)]),
-            width: set.width, height: set.height)
+          try PNG.encode8(
+            UnsafeBufferPointer(rebasing: all[(index * set.valuesPerImage)..<((index + 1) * set.valuesPerImage)]),
+            width: set.width, height: set.height, channels: set.channels)
         }
         try writeFile(staging + "/" + set.files[index], bytes, reportAs: directory + "/" + set.files[index])
         progress?.advance()

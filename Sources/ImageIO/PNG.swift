@@ -21,27 +21,30 @@ public enum PNG {
     -> DecodedImage
   {
     var result: DecodedImage?
-    try decode(bytes, path: path, maxPixels: maxPixels) { width, height, _, luma in
+    try decode(bytes, path: path, maxPixels: maxPixels, keepColor: false) { width, height, _, _, luma in
       result = DecodedImage(width: width, height: height, luma: Array(luma))
     }
     return result!
   }
 
-  /// Decodes into caller-owned storage; returns the size. Used by the set loader to avoid a copy.
+  /// Decodes into caller-owned storage: the body gets width, height, source bit depth, channels
+  /// (1, or 3 when `keepColor` and the file is colour) and the interleaved values in [0,1].
   static func decode(
-    _ bytes: [UInt8], path: String, maxPixels: Int, into body: (Int, Int, Int, UnsafeBufferPointer<Float>) throws -> Void
+    _ bytes: [UInt8], path: String, maxPixels: Int, keepColor: Bool,
+    into body: (Int, Int, Int, Int, UnsafeBufferPointer<Float>) throws -> Void
   ) throws {
     var image = gepng_image()
     var message = [CChar](repeating: 0, count: 256)
     let status = bytes.withUnsafeBufferPointer { buffer in
-      gepng_decode(buffer.baseAddress, buffer.count, UInt64(maxPixels), &image, &message, message.count)
+      gepng_decode(buffer.baseAddress, buffer.count, UInt64(maxPixels), keepColor ? 1 : 0, &image, &message, message.count)
     }
     guard status == 0 else {
       throw EvalError.badFile(path: path, reason: "not a readable PNG: " + cMessage(message))
     }
     defer { gepng_free(&image) }
-    let count = Int(image.width) * Int(image.height)
-    try body(Int(image.width), Int(image.height), Int(image.source_bit_depth), UnsafeBufferPointer(start: image.luma, count: count))
+    let channels = Int(image.channels)
+    let count = Int(image.width) * Int(image.height) * channels
+    try body(Int(image.width), Int(image.height), Int(image.source_bit_depth), channels, UnsafeBufferPointer(start: image.values, count: count))
   }
 
   /// Encodes 8-bit samples (1 = gray, 3 = RGB, 4 = RGBA channels) as PNG bytes.
@@ -67,6 +70,11 @@ public enum PNG {
   /// Encodes luminance in [0,1] as an 8-bit gray PNG (values rounded to the nearest gray level).
   public static func encodeGray(_ luma: UnsafeBufferPointer<Float>, width: Int, height: Int) throws -> [UInt8] {
     try encode(luma.map(toGrayLevel), width: width, height: height)
+  }
+
+  /// Encodes values in [0,1] (1 channel gray or 3 interleaved RGB) as an 8-bit PNG.
+  public static func encode8(_ values: UnsafeBufferPointer<Float>, width: Int, height: Int, channels: Int) throws -> [UInt8] {
+    try encode(values.map(toGrayLevel), width: width, height: height, channels: channels)
   }
 }
 

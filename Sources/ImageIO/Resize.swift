@@ -1,7 +1,7 @@
 /// Resamples an image bilinearly, sampling at pixel centres (as Pillow's BILINEAR without its
 /// antialiasing filter); used only when the user passes `--resize`.
 func resizeBilinear(
-  _ source: UnsafeBufferPointer<Float>, width: Int, height: Int,
+  _ source: UnsafeBufferPointer<Float>, width: Int, height: Int, channels c: Int = 1,
   into destination: UnsafeMutableBufferPointer<Float>, width outWidth: Int, height outHeight: Int
 ) {
   let scaleX = Float(width) / Float(outWidth)
@@ -14,9 +14,11 @@ func resizeBilinear(
       let sx = min(max((Float(x) + 0.5) * scaleX - 0.5, 0), Float(width - 1))
       let x0 = Int(sx), x1 = min(x0 + 1, width - 1)
       let fx = sx - Float(x0)
-      let top = source[y0 * width + x0] * (1 - fx) + source[y0 * width + x1] * fx
-      let bottom = source[y1 * width + x0] * (1 - fx) + source[y1 * width + x1] * fx
-      destination[y * outWidth + x] = top * (1 - fy) + bottom * fy
+      for k in 0..<c {
+        let top = source[(y0 * width + x0) * c + k] * (1 - fx) + source[(y0 * width + x1) * c + k] * fx
+        let bottom = source[(y1 * width + x0) * c + k] * (1 - fx) + source[(y1 * width + x1) * c + k] * fx
+        destination[(y * outWidth + x) * c + k] = top * (1 - fy) + bottom * fy
+      }
     }
   }
 }

@@ -5,8 +5,20 @@ import Workers
   import Glibc
 #endif
 
+/// Which channels a set keeps.
+public enum ColorMode: String, Sendable, CaseIterable {
+  /// RGB when any file is colour (gray files then become R = G = B), gray otherwise.
+  case auto
+  /// Always RGB (gray files become R = G = B).
+  case rgb
+  /// Always luminance (ITU-R 601, as Pillow's `convert("L")`): gan-eval's behaviour before colour.
+  case luma
+}
+
 /// How a sample directory is read.
 public struct LoadOptions: Sendable {
+  /// Which channels to keep.
+  public var color = ColorMode.auto
   /// Skip unreadable or corrupt files (listing them) instead of failing.
   public var skipBad = false
   /// Resize images whose size differs from `targetSize` instead of failing.
@@ -98,26 +110,31 @@ public enum SampleDirectory {
     }
     let setName = name ?? (URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent)
 
-    // The size is fixed by the option or by the first image that decodes.
+    // The size is fixed by the option or by the first image that decodes; the channels by the
+    // mode, or in auto mode by the first image (a later colour file in a gray set loads it again).
     var target = options.targetSize
     var firstGood = 0
-    if target == nil {
-      while target == nil && firstGood < files.count {
-        do {
-          let image = try PNG.decode(
-            readFile(directory + "/" + files[firstGood]), path: directory + "/" + files[firstGood],
-            maxPixels: options.maxPixels)
-          target = (image.width, image.height)
-        } catch let error as EvalError where options.skipBad {
-          _ = error
-          firstGood += 1
+    var firstChannels = 1
+    while firstGood < files.count {
+      do {
+        try PNG.decode(
+          readFile(directory + "/" + files[firstGood]), path: directory + "/" + files[firstGood], maxPixels: options.maxPixels,
+          keepColor: options.color != .luma
+        ) { w, h, _, c, _ in
+          if target == nil { target = (w, h) }
+          firstChannels = c
         }
+        break
+      } catch let error as EvalError where options.skipBad {
+        _ = error
+        firstGood += 1
       }
     }
-    guard let (width, height) = target else {
+    guard let (width, height) = target, firstGood < files.count else {
       throw EvalError.badFile(path: directory, reason: "none of its \(files.count) PNG files could be read")
     }
-    let size = width * height
+    let channels = options.color == .rgb ? 3 : (options.color == .luma ? 1 : firstChannels)
+    let size = width * height * channels
     var pixels = [Float](repeating: 0, count: files.count * size)
     var outcomes = [Outcome](repeating: .loaded, count: files.count)
     try pixels.withUnsafeMutableBufferPointer { pixelBuffer in
@@ -127,13 +144,21 @@ public enum SampleDirectory {
         try parallelFor(files.count, threads: options.threads) { index in
           let path = directory + "/" + files[index]
           do {
-            try PNG.decode(readFile(path), path: path, maxPixels: options.maxPixels) { w, h, depth, luma in
+            try PNG.decode(readFile(path), path: path, maxPixels: options.maxPixels, keepColor: options.color != .luma) { w, h, depth, c, values in
               if depth > 8 { status[index] = .loaded16 }
+              if c > channels {
+                status[index] = .colorInGraySet
+                return
+              }
               let destination = UnsafeMutableBufferPointer(start: out.base + index * size, count: size)
               if w == width && h == height {
-                _ = destination.initialize(from: luma)
+                spread(values, channels: c, into: destination, channels: channels)
               } else if options.resize {
-                resizeBilinear(luma, width: w, height: h, into: destination, width: width, height: height)
+                var resized = [Float](repeating: 0, count: width * height * c)
+                resized.withUnsafeMutableBufferPointer { buffer in
+                  resizeBilinear(values, width: w, height: h, channels: c, into: buffer, width: width, height: height)
+                }
+                resized.withUnsafeBufferPointer { spread($0, channels: c, into: destination, channels: channels) }
               } else {
                 status[index] = .wrongSize(w, h)
               }
@@ -145,6 +170,12 @@ public enum SampleDirectory {
         }
       }
     }
+    if options.color == .auto && channels == 1 && outcomes.contains(where: { if case .colorInGraySet = $0 { return true } else { return false } }) {
+      var again = options
+      again.color = .rgb
+      again.progress = nil
+      return try load(directory, name: name, options: again)
+    }
     var skipped: [EvalError] = []
     var keep: [Int] = []
     var bitDepth = 8
@@ -154,6 +185,7 @@ public enum SampleDirectory {
       case .loaded16:
         keep.append(index)
         bitDepth = 16
+      case .colorInGraySet: preconditionFailure("a gray set with a colour file is loaded again as RGB")
       case .failed(let error):
         if !options.skipBad { throw error }
         skipped.append(error)
@@ -176,12 +208,26 @@ public enum SampleDirectory {
     }
     return ImageSet(
       name: setName, source: directory, width: width, height: height, files: keep.map { files[$0] },
-      labels: labels, pixels: pixels, skipped: skipped, bitDepth: bitDepth)
+      labels: labels, pixels: pixels, skipped: skipped, bitDepth: bitDepth, channels: channels)
+  }
+
+  /// Copies an image's values into a set's storage: as they are, or a gray image into R = G = B.
+  static func spread(_ values: UnsafeBufferPointer<Float>, channels c: Int, into destination: UnsafeMutableBufferPointer<Float>, channels: Int) {
+    if c == channels {
+      _ = destination.initialize(from: values)
+      return
+    }
+    for p in 0..<values.count {
+      destination[3 * p] = values[p]
+      destination[3 * p + 1] = values[p]
+      destination[3 * p + 2] = values[p]
+    }
   }
 
   private enum Outcome {
     case loaded
     case loaded16
+    case colorInGraySet
     case failed(EvalError)
     case wrongSize(Int, Int)
   }

@@ -36,8 +36,8 @@ public struct EntropyMetric: Metric, PluginDeclaration {
       set.pixels.withUnsafeBufferPointer { pixels in
         let input = UncheckedBox(pixels)
         try? parallelFor(set.count, threads: threads) { index in
-          let start = index * set.pixelsPerImage
-          let image = UnsafeBufferPointer(rebasing: input.value[start..<(start + set.pixelsPerImage)])
+          let start = index * set.valuesPerImage
+          let image = UnsafeBufferPointer(rebasing: input.value[start..<(start + set.valuesPerImage)])
           out[index] = shannonEntropyBits(image.lazy.map(toGrayLevel))
         }
       }
@@ -45,15 +45,32 @@ public struct EntropyMetric: Metric, PluginDeclaration {
     return values
   }
 
+  /// The entropy of one channel (0 red, 1 green, 2 blue) of every image of an RGB set.
+  public static func channelEntropies(_ set: ImageSet, channel: Int, threads: Int) -> [Double] {
+    var values = [Double](repeating: 0, count: set.count)
+    values.withUnsafeMutableBufferPointer { buffer in
+      let out = SharedBuffer(buffer.baseAddress!)
+      try? parallelFor(set.count, threads: threads) { index in
+        let image = set.image(index)
+        out[index] = shannonEntropyBits(stride(from: image.startIndex + channel, to: image.endIndex, by: set.channels).lazy.map { toGrayLevel(image[$0]) })
+      }
+    }
+    return values
+  }
+
   public func evaluate(_ sets: [ImageSet], context: RunContext) throws -> Report {
     var report = Report(metric: Self.name)
-    var table = Table(name: "entropy", columns: ["set", "file", "label", "entropy_bits"])
+    let color = sets.contains(where: \.isColor)
+    var table = Table(name: "entropy", columns: ["set", "file", "label", "entropy_bits"] + (color ? ["entropy_r_bits", "entropy_g_bits", "entropy_b_bits"] : []))
     var perSet: [(String, JSON)] = []
     var all: [[Double]] = []
     for set in sets {
       let values = Self.entropies(set, threads: context.threads)
+      let perChannel = color ? (0..<3).map { Self.channelEntropies(set, channel: $0, threads: context.threads) } : []
       all.append(values)
-      for i in 0..<set.count { table.rows.append([set.name, set.files[i], set.labels[i] ?? "", csvNumber(values[i])]) }
+      for i in 0..<set.count {
+        table.rows.append([set.name, set.files[i], set.labels[i] ?? "", csvNumber(values[i])] + perChannel.map { csvNumber($0[i]) })
+      }
       let summary = SampleSummary(values)
       var entry: [(String, JSON)] = [("all", summary.json)]
       if set.labels.contains(where: { $0 != nil }) {

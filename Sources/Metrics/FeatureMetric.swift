@@ -103,7 +103,7 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     report.tables.append(table)
 
     // Memorisation: every generated image's nearest real image, in pixels (Euclidean, [0,1] scale).
-    let pixels = (FeatureMatrix(real.pixels, columns: real.pixelsPerImage), FeatureMatrix(fake.pixels, columns: fake.pixelsPerImage))
+    let pixels = (FeatureMatrix(real.pixels, columns: real.valuesPerImage), FeatureMatrix(fake.pixels, columns: fake.valuesPerImage))
     let nearest = nearestNeighbours(pixels.1, in: pixels.0, threads: context.threads)
     let featureSpace = spaces[0]
     var memo = Table(
@@ -143,8 +143,8 @@ public struct FeatureMetric: Metric, PluginDeclaration {
       let closest = nearest.indices.sorted { (nearest[$0].distance, $0) < (nearest[$1].distance, $1) }.prefix(pairs)
       var images: [[UInt8]] = [], captions: [String] = []
       for j in closest {
-        images.append(try PNG.encode(fake.grayLevels(j), width: fake.width, height: fake.height))
-        images.append(try PNG.encode(real.grayLevels(nearest[j].index), width: real.width, height: real.height))
+        images.append(try PNG.encode(fake.grayLevels(j), width: fake.width, height: fake.height, channels: fake.channels))
+        images.append(try PNG.encode(real.grayLevels(nearest[j].index), width: real.width, height: real.height, channels: real.channels))
         captions += ["fake d=\(String(format: "%.2f", nearest[j].distance))", "nearest real"]
       }
       let grid = ImageGrid(

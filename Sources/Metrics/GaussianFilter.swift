@@ -101,11 +101,15 @@ public struct GaussianFilter: Transform, PluginDeclaration {
     pixels.withUnsafeMutableBufferPointer { buffer in
       let out = SharedBuffer(buffer.baseAddress!)
       try? parallelFor(set.count, threads: context.threads) { index in
-        let levels = set.image(index).map { set.exactValue($0) * 255 }
-        let filtered = filter(levels, width: set.width, height: set.height)
-        for (i, v) in filtered.enumerated() {
-          let level = min(max(v.rounded(.toNearestOrEven), 0), 255)
-          out[index * set.pixelsPerImage + i] = Float(level) / 255
+        let image = set.image(index)
+        // each channel on its own, as gaussian_filter(img, sigma=(s, s, 0)) for H×W×3
+        for channel in 0..<set.channels {
+          let levels = stride(from: image.startIndex + channel, to: image.endIndex, by: set.channels).map { set.exactValue(image[$0]) * 255 }
+          let filtered = filter(levels, width: set.width, height: set.height)
+          for (i, v) in filtered.enumerated() {
+            let level = min(max(v.rounded(.toNearestOrEven), 0), 255)
+            out[index * set.valuesPerImage + i * set.channels + channel] = Float(level) / 255
+          }
         }
         progress.advance()
       }

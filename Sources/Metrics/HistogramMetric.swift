@@ -27,6 +27,7 @@ public struct HistogramMetric: Metric, PluginDeclaration {
   }
 
   public func evaluate(_ sets: [ImageSet], context: RunContext) throws -> Report {
+    if sets.contains(where: \.isColor) { return try evaluateColor(sets, context: context) }
     var report = Report(metric: Self.name)
     let histograms = sets.map { PixelHistogram($0, bins: bins, threads: context.threads) }
     var table = Table(name: "histogram", columns: ["set", "bin", "lo", "hi", "count", "density"])
@@ -82,6 +83,81 @@ public struct HistogramMetric: Metric, PluginDeclaration {
       }
       chart.xRange = bins.lower...bins.upper
       report.figures.append(Figure(name: "histogram", svg: chart.svg()))
+    }
+    return report
+  }
+}
+
+extension HistogramMetric {
+  static let colorChannels: [(name: String, channel: PixelHistogram.Channel)] = [
+    ("R", .index(0)), ("G", .index(1)), ("B", .index(2)), ("luma", .luma),
+  ]
+
+  /// RGB sets: a histogram per channel and of the luminance (a `channel` column in
+  /// histogram.csv); distances per channel, their mean over R, G and B, and the luminance's.
+  func evaluateColor(_ sets: [ImageSet], context: RunContext) throws -> Report {
+    var report = Report(metric: Self.name)
+    let histograms = sets.map { set in Self.colorChannels.map { PixelHistogram(set, bins: bins, threads: context.threads, channel: $0.channel) } }
+    var table = Table(name: "histogram", columns: ["set", "channel", "bin", "lo", "hi", "count", "density"])
+    for (set, perChannel) in zip(sets, histograms) {
+      for (c, histogram) in perChannel.enumerated() {
+        let densities = histogram.densities
+        for i in 0..<bins.count {
+          table.rows.append([
+            set.name, Self.colorChannels[c].name, String(i), csvNumber(bins.edges[i]), csvNumber(bins.edges[i + 1]),
+            String(histogram.counts[i]), csvNumber(densities[i]),
+          ])
+        }
+      }
+    }
+    report.tables.append(table)
+    var perSet: [(String, JSON)] = []
+    for (set, perChannel) in zip(sets, histograms) {
+      perSet.append((set.name, .object([("images", .int(set.count)), ("pixels_counted_per_channel", .int(perChannel[0].total))])))
+      report.lines.append("\(set.name): \(set.count) RGB images, \(perChannel[0].total) pixels per channel counted in \(bins.count) bins")
+    }
+    report.scalars.append(("sets", .object(perSet)))
+    var pairs: [JSON] = []
+    var pairTable = Table(name: "histogram_distances", columns: ["set_a", "set_b", "channel", "total_variation", "jensen_shannon_bits", "wasserstein1"])
+    for a in 0..<sets.count {
+      for b in (a + 1)..<sets.count {
+        var rows: [(String, Double, Double, Double)] = []
+        for c in Self.colorChannels.indices {
+          let p = histograms[a][c].probabilities, q = histograms[b][c].probabilities
+          rows.append((
+            Self.colorChannels[c].name, HistogramDistance.totalVariation(p, q), HistogramDistance.jensenShannonBits(p, q),
+            HistogramDistance.wasserstein1(p, q, edges: bins.edges)
+          ))
+        }
+        let rgb = rows.prefix(3)
+        let mean = ("mean RGB", rgb.map(\.1).reduce(0, +) / 3, rgb.map(\.2).reduce(0, +) / 3, rgb.map(\.3).reduce(0, +) / 3)
+        for row in rows + [mean] {
+          pairTable.rows.append([sets[a].name, sets[b].name, row.0, csvNumber(row.1), csvNumber(row.2), csvNumber(row.3)])
+        }
+        pairs.append(.object([
+          ("a", .string(sets[a].name)), ("b", .string(sets[b].name)), ("total_variation", .number(mean.1)),
+          ("jensen_shannon_bits", .number(mean.2)), ("wasserstein1", .number(mean.3)),
+          ("by_channel", .object(rows.map { ($0.0, .object([("total_variation", .number($0.1)), ("jensen_shannon_bits", .number($0.2)), ("wasserstein1", .number($0.3))])) })),
+        ]))
+        report.lines.append(
+          "\(sets[a].name) vs \(sets[b].name) (mean over R, G, B): total variation \(format4(mean.1)), Jensen–Shannon \(format4(mean.2)) bits, Wasserstein-1 \(format4(mean.3)); luminance: \(format4(rows[3].1)), \(format4(rows[3].2)), \(format4(rows[3].3))")
+      }
+    }
+    if !pairs.isEmpty {
+      report.scalars.append(("pairs", .array(pairs)))
+      report.tables.append(pairTable)
+    }
+    if context.makeFigures {
+      let charts = (0..<3).map { c -> Chart in
+        var chart = Chart(
+          title: "\(["Red", "Green", "Blue"][c]) channel", xLabel: "intensity (0 = none, 1 = full)", yLabel: "density (log10 scale, 1 + density)")
+        chart.layers = zip(sets, histograms).map { set, perChannel in
+          .steps(name: "\(set.name) (n=\(set.count))", edges: bins.edges, heights: perChannel[c].densities.map { log10(1 + $0) })
+        }
+        chart.xRange = bins.lower...bins.upper
+        return chart
+      }
+      report.figures.append(Figure(name: "histogram", svg: Panels(charts, columns: 3).svg()))
     }
     return report
   }

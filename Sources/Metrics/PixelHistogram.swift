@@ -41,8 +41,18 @@ public struct PixelHistogram: Sendable {
   public let counts: [Int]
   public var total: Int { counts.reduce(0, +) }
 
+  /// Which values of a set a histogram counts.
+  public enum Channel: Sendable, Equatable {
+    /// every value (a gray set's pixels; all three channels of an RGB set, as numpy's histogram of H×W×3)
+    case all
+    /// one channel of an RGB set (0 red, 1 green, 2 blue)
+    case index(Int)
+    /// the 8-bit ITU-R 601 luminance of an RGB set (Pillow's convert("L"))
+    case luma
+  }
+
   /// Counts every pixel of every image; pixels take their exact source-level values.
-  public init(_ set: ImageSet, bins: Bins, threads: Int) {
+  public init(_ set: ImageSet, bins: Bins, threads: Int, channel: Channel = .all) {
     let workers = max(1, min(threads, set.count))
     var partial = [[Int]](repeating: [Int](repeating: 0, count: bins.count), count: workers)
     partial.withUnsafeMutableBufferPointer { buffer in
@@ -50,9 +60,20 @@ public struct PixelHistogram: Sendable {
       try? parallelFor(workers, threads: workers) { worker in
         var local = [Int](repeating: 0, count: bins.count + 1)  // the extra slot counts out-of-range
         let range = chunk(worker, of: workers, count: set.count)
-        let pixelRange = (range.lowerBound * set.pixelsPerImage)..<(range.upperBound * set.pixelsPerImage)
+        let valueRange = (range.lowerBound * set.valuesPerImage)..<(range.upperBound * set.valuesPerImage)
+        let pixelRange: StrideTo<Int>
+        switch channel {
+        case .all: pixelRange = stride(from: valueRange.lowerBound, to: valueRange.upperBound, by: 1)
+        case .index(let k): pixelRange = stride(from: valueRange.lowerBound + k, to: valueRange.upperBound, by: set.channels)
+        case .luma: pixelRange = stride(from: valueRange.lowerBound, to: valueRange.upperBound, by: set.channels)
+        }
         set.pixels.withUnsafeBufferPointer { pixels in
-          if set.bitDepth == 8 {
+          if channel == .luma && set.isColor {
+            let table = (0...255).map { bins.index(of: Double($0) / 255) ?? bins.count }
+            for i in pixelRange {
+              local[table[Int(lumaLevel(toGrayLevel(pixels[i]), toGrayLevel(pixels[i + 1]), toGrayLevel(pixels[i + 2])))]] += 1
+            }
+          } else if set.bitDepth == 8 {
             // 256 possible values: bin each level once, exactly as below, then count by table
             let table = (0...255).map { bins.index(of: Double($0) / 255) ?? bins.count }
             for i in pixelRange { local[table[Int(toGrayLevel(pixels[i]))]] += 1 }

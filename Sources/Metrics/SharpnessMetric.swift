@@ -50,7 +50,7 @@ public struct SharpnessMetric: Metric, PluginDeclaration {
       values.withUnsafeMutableBufferPointer { buffer in
         let out = SharedBuffer(buffer.baseAddress!)
         try? parallelFor(set.count, threads: context.threads) { index in
-          out[index] = sharpness(set.grayLevels(index).map(Double.init), width: set.width, height: set.height)
+          out[index] = sharpness(set.lumaLevels(index).map(Double.init), width: set.width, height: set.height)
         }
       }
       all.append(values)

@@ -95,7 +95,7 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     let spaces: [Features]? =
       features.name == "pixels" && features.options.isEmpty
       ? nil : try sets.map { try context.features(features, of: $0, reference: sets[0]) }
-    let d = spaces?[0].columns ?? sets[0].pixelsPerImage
+    let d = spaces?[0].columns ?? sets[0].valuesPerImage
     var data = [Double]()
     data.reserveCapacity(n * d)
     var groups: [Int] = [], rows: [(set: Int, index: Int)] = []

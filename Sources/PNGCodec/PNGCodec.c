@@ -39,8 +39,8 @@ static inline unsigned luma8(unsigned r, unsigned g, unsigned b) {
   return (r * 19595u + g * 38470u + b * 7471u + 0x8000u) >> 16;
 }
 
-int gepng_decode(const unsigned char *data, size_t size, uint64_t max_pixels, gepng_image *out,
-                 char *err, size_t errlen) {
+int gepng_decode(const unsigned char *data, size_t size, uint64_t max_pixels, int keep_color,
+                 gepng_image *out, char *err, size_t errlen) {
   memset(out, 0, sizeof(*out));
   if (size < 8 || png_sig_cmp((png_const_bytep)data, 0, 8) != 0) {
     snprintf(err, errlen, "not a PNG file (bad signature)");
@@ -56,12 +56,12 @@ int gepng_decode(const unsigned char *data, size_t size, uint64_t max_pixels, ge
   /* volatile: these change between setjmp and a longjmp back to it */
   unsigned char *volatile raw = NULL;
   png_bytep *volatile rows = NULL;
-  float *volatile luma = NULL;
+  float *volatile values = NULL;
   if (!info || setjmp(state.jump)) {
     if (!info) snprintf(err, errlen, "out of memory");
     free(raw);
     free(rows);
-    free(luma);
+    free(values);
     png_destroy_read_struct(&png, info ? &info : NULL, NULL);
     return -1;
   }
@@ -81,7 +81,18 @@ int gepng_decode(const unsigned char *data, size_t size, uint64_t max_pixels, ge
     png_destroy_read_struct(&png, &info, NULL);
     return -1;
   }
-  if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+  /* a palette whose entries are all gray is a gray image */
+  int gray_palette = 0;
+  if (color_type == PNG_COLOR_TYPE_PALETTE) {
+    png_colorp palette = NULL;
+    int entries = 0;
+    if (png_get_PLTE(png, info, &palette, &entries) && palette) {
+      gray_palette = 1;
+      for (int i = 0; i < entries; i++)
+        if (palette[i].red != palette[i].green || palette[i].green != palette[i].blue) gray_palette = 0;
+    }
+    png_set_palette_to_rgb(png);
+  }
   if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
   if (bit_depth == 16) png_set_swap(png); /* native little-endian uint16 */
   png_set_interlace_handling(png);
@@ -91,19 +102,27 @@ int gepng_decode(const unsigned char *data, size_t size, uint64_t max_pixels, ge
   int depth = png_get_bit_depth(png, info);
   size_t rowbytes = png_get_rowbytes(png, info);
   size_t pixels = (size_t)width * height;
+  int colour = channels >= 3; /* RGB or RGBA after palette expansion */
+  int rgb = keep_color && colour && !gray_palette;
+  int out_channels = rgb ? 3 : 1;
   raw = malloc(rowbytes * height);
   rows = malloc(sizeof(png_bytep) * height);
-  luma = malloc(sizeof(float) * (pixels ? pixels : 1));
-  if (!raw || !rows || !luma) png_error(png, "out of memory");
+  values = malloc(sizeof(float) * (pixels ? pixels * out_channels : 1));
+  if (!raw || !rows || !values) png_error(png, "out of memory");
   for (png_uint_32 y = 0; y < height; y++) rows[y] = raw + y * rowbytes;
   png_read_image(png, rows);
 
-  int colour = channels >= 3; /* RGB or RGBA after palette expansion */
   for (png_uint_32 y = 0; y < height; y++) {
-    float *dst = luma + (size_t)y * width;
+    float *dst = values + (size_t)y * width * out_channels;
     if (depth == 8) {
       const unsigned char *src = rows[y];
-      if (colour) {
+      if (rgb) {
+        for (png_uint_32 x = 0; x < width; x++, src += channels, dst += 3) {
+          dst[0] = (float)src[0] / 255.0f;
+          dst[1] = (float)src[1] / 255.0f;
+          dst[2] = (float)src[2] / 255.0f;
+        }
+      } else if (colour) {
         for (png_uint_32 x = 0; x < width; x++, src += channels)
           dst[x] = (float)luma8(src[0], src[1], src[2]) / 255.0f;
       } else {
@@ -111,7 +130,13 @@ int gepng_decode(const unsigned char *data, size_t size, uint64_t max_pixels, ge
       }
     } else {
       const uint16_t *src = (const uint16_t *)rows[y];
-      if (colour) {
+      if (rgb) {
+        for (png_uint_32 x = 0; x < width; x++, src += channels, dst += 3) {
+          dst[0] = (float)((double)src[0] / 65535.0);
+          dst[1] = (float)((double)src[1] / 65535.0);
+          dst[2] = (float)((double)src[2] / 65535.0);
+        }
+      } else if (colour) {
         for (png_uint_32 x = 0; x < width; x++, src += channels)
           dst[x] = (float)(((double)src[0] * 19595.0 + (double)src[1] * 38470.0 +
                             (double)src[2] * 7471.0) / (65536.0 * 65535.0));
@@ -129,14 +154,15 @@ int gepng_decode(const unsigned char *data, size_t size, uint64_t max_pixels, ge
   out->source_bit_depth = bit_depth;
   out->source_color_type = color_type;
   out->interlaced = interlace != PNG_INTERLACE_NONE;
-  out->luma = luma;
+  out->channels = out_channels;
+  out->values = values;
   return 0;
 }
 
 void gepng_free(gepng_image *img) {
   if (img) {
-    free(img->luma);
-    img->luma = NULL;
+    free(img->values);
+    img->values = NULL;
   }
 }
 

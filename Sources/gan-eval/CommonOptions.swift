@@ -30,12 +30,16 @@ struct CommonOptions: ParsableArguments {
   @Flag(help: "Resample images whose size differs from the first image instead of failing.")
   var resize = false
 
+  @Option(help: "Channels: auto (RGB files stay RGB, gray stay gray), rgb, or luma (ITU-R 601 luminance, as Pillow's convert(\"L\")).")
+  var color: String = "auto"
+
   @Option(help: "Seconds an external plugin may run before it is stopped.")
   var pluginTimeout: Double = 3600
 
   func validate() throws {
     guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be from 1 to 256, got \(threads)") }
     guard pluginTimeout > 0 && pluginTimeout.isFinite else { throw ValidationError("--plugin-timeout must be a positive number of seconds") }
+    guard ColorMode(rawValue: color) != nil else { throw ValidationError("--color must be auto, rgb or luma, got \(color)") }
   }
 
   /// The run context of a command; `--json` implies quiet progress.
@@ -45,6 +49,7 @@ struct CommonOptions: ParsableArguments {
     context.skipBad = skipBad
     context.resize = resize
     context.pluginTimeout = pluginTimeout
+    context.color = ColorMode(rawValue: color) ?? .auto
     return context
   }
 

@@ -4,22 +4,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A decoded image as luminance in [0,1], plus what the file was. */
+/* A decoded image as values in [0,1], plus what the file was. */
 typedef struct {
   uint32_t width;
   uint32_t height;
   int source_bit_depth; /* bit depth in the file (1, 2, 4, 8 or 16) */
   int source_color_type; /* PNG colour type in the file (0 gray, 2 RGB, 3 palette, 4 GA, 6 RGBA) */
   int interlaced;
-  float *luma; /* width*height values, row-major; free with gepng_free */
+  int channels;  /* 1 (gray) or 3 (RGB, interleaved) */
+  float *values; /* width*height*channels values, row-major; free with gepng_free */
 } gepng_image;
 
-/* Decodes a PNG held in memory. Colour becomes ITU-R 601 luma exactly as Pillow's "L" for 8-bit
-   samples; 16-bit samples keep full precision (/65535). Alpha and tRNS are ignored, as Pillow's
-   convert("L") does. Returns 0 on success; otherwise writes a reason into err and returns -1.
+/* Decodes a PNG held in memory. With keep_color = 0, colour becomes ITU-R 601 luma exactly as
+   Pillow's "L" for 8-bit samples. With keep_color = 1, colour files (RGB, RGBA, and palettes with
+   any non-gray entry) stay RGB (3 channels); gray files, gray palettes and gray+alpha stay gray.
+   16-bit samples keep full precision (/65535). Alpha and tRNS are ignored, as Pillow's convert()
+   to "L" or "RGB" does. Returns 0 on success; otherwise writes a reason into err and returns -1.
    Never longjmps into the caller. */
-int gepng_decode(const unsigned char *data, size_t size, uint64_t max_pixels, gepng_image *out,
-                 char *err, size_t errlen);
+int gepng_decode(const unsigned char *data, size_t size, uint64_t max_pixels, int keep_color,
+                 gepng_image *out, char *err, size_t errlen);
 void gepng_free(gepng_image *img);
 
 /* Encodes 8-bit samples (channels 1 = gray, 3 = RGB, 4 = RGBA) as a PNG in memory.
