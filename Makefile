@@ -50,6 +50,7 @@ goldens: setup
 	.venv/bin/python fixtures/make_goldens.py
 	.venv/bin/python fixtures/make_tsne_goldens.py
 	.venv/bin/python fixtures/make_feature_goldens.py
+	.venv/bin/python fixtures/make_color_goldens.py
 
 clean:
 	rm -rf .build gan-eval-out bench/work

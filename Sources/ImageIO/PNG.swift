@@ -1,3 +1,4 @@
+import Foundation
 import PNGCodec
 
 /// The largest image accepted, in pixels: guards against decompression bombs (4096 × 4096).
@@ -23,6 +24,18 @@ public enum PNG {
     var result: DecodedImage?
     try decode(bytes, path: path, maxPixels: maxPixels, keepColor: false) { width, height, _, _, luma in
       result = DecodedImage(width: width, height: height, luma: Array(luma))
+    }
+    return result!
+  }
+
+  /// Decodes PNG bytes as a one-image set: RGB files keep their three channels when `keepColor`.
+  public static func decodeSet(_ bytes: [UInt8], path: String, keepColor: Bool = true, maxPixels: Int = defaultMaxPixels) throws -> ImageSet {
+    var result: ImageSet?
+    try decode(bytes, path: path, maxPixels: maxPixels, keepColor: keepColor) { width, height, depth, channels, values in
+      let name = (path as NSString).lastPathComponent
+      result = ImageSet(
+        name: name, source: (path as NSString).deletingLastPathComponent, width: width, height: height, files: [name], labels: [nil],
+        pixels: Array(values), bitDepth: depth > 8 ? 16 : 8, channels: channels)
     }
     return result!
   }
