@@ -36,6 +36,8 @@ plots: demo
 	cp $(OUT)/evaluate/fid/memorisation.svg plots/memorisation.svg
 	cp $(OUT)/gan/losses.svg plots/gan_losses.svg
 	cp $(OUT)/gan/samples/epoch-200.svg plots/gan_samples.svg
+	cp $(OUT)/evaluate/fid-2/memorisation.svg plots/memorisation_memorizer.svg
+	cp $(OUT)/evaluate/sharpness/sharpness.svg plots/sharpness.svg
 
 # Side-by-side benchmark against the Python reference stack; writes BENCHMARKS.md.
 bench: build

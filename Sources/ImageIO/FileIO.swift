@@ -1,4 +1,5 @@
 import Foundation
+import PNGCodec
 
 #if canImport(Glibc)
   import Glibc
@@ -38,6 +39,7 @@ public func readFile(_ path: String) throws -> [UInt8] {
 public func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
   let directory = (path as NSString).deletingLastPathComponent
   if !directory.isEmpty { try makeDirectory(directory) }
+  removeAbandonedStaging(for: path)
   let temporary = temporaryName(for: path)
   do {
     try writeFile(temporary, bytes, reportAs: path)
@@ -105,6 +107,7 @@ public func buildDirectoryAtomically(
   }
   let parent = (path as NSString).deletingLastPathComponent
   if !parent.isEmpty { try makeDirectory(parent) }
+  removeAbandonedStaging(for: path)
   let staging = temporaryName(for: path)
   try makeDirectory(staging)
   do {
@@ -114,6 +117,11 @@ public func buildDirectoryAtomically(
     throw error
   }
   if exists {
+    // swap the two in one step, so that at every moment `path` is the old or the new version
+    if gefile_exchange(staging, path) == 0 {
+      try? manager.removeItem(atPath: staging)
+      return
+    }
     let old = temporaryName(for: path) + "-old"
     guard rename(path, old) == 0 else {
       try? manager.removeItem(atPath: staging)
@@ -125,6 +133,20 @@ public func buildDirectoryAtomically(
     let reason = String(cString: strerror(errno))
     try? manager.removeItem(atPath: staging)
     throw EvalError.cannotWrite(path: path, reason: reason)
+  }
+}
+
+/// Removes staging directories and files that a killed earlier run left beside `path`: those
+/// named for `path` whose process no longer exists.
+func removeAbandonedStaging(for path: String) {
+  let directory = (path as NSString).deletingLastPathComponent
+  let prefix = ".\((path as NSString).lastPathComponent).partial-"
+  let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
+  for name in names where name.hasPrefix(prefix) {
+    guard let pid = Int32(name.dropFirst(prefix.count).prefix { $0.isNumber }), pid != getpid() else { continue }
+    if kill(pid, 0) != 0 && errno == ESRCH {
+      try? FileManager.default.removeItem(atPath: directory.isEmpty ? name : directory + "/" + name)
+    }
   }
 }
 

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "FileSwap.h"
+
 /* A decoded image as values in [0,1], plus what the file was. */
 typedef struct {
   uint32_t width;
