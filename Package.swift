@@ -27,6 +27,8 @@ let modules: [Target] = [
   .target(name: "LinearAlgebra", dependencies: ["CBLAS"]),
   .target(name: "TSNE", dependencies: ["CBLAS", "LinearAlgebra", "Workers"]),
   .target(name: "FeatureSpace", dependencies: ["CBLAS", "LinearAlgebra", "Workers"]),
+  // Intervals (bootstrap, analytic), mergeable moments and size extrapolation over feature sets.
+  .target(name: "SetStatistics", dependencies: ["CBLAS", "LinearAlgebra", "Workers", "FeatureSpace"]),
   .target(name: "NeuralNet", dependencies: ["CBLAS", "LinearAlgebra", "Workers"]),
   .target(name: "Classifier", dependencies: ["NeuralNet", "ImageIO", "Workers"]),
   .target(name: "Metrics", dependencies: ["ImageIO", "Plot", "Workers", "CGSL", "TSNE", "NeuralNet", "Classifier", "FeatureSpace"]),
@@ -51,6 +53,7 @@ let tests: [Target] = [
   .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
   .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "FeatureSpace", "ImageIO", "TestSupport"]),
   .testTarget(name: "FeatureSpaceTests", dependencies: ["FeatureSpace", "ImageIO", "TestSupport"]),
+  .testTarget(name: "SetStatisticsTests", dependencies: ["SetStatistics", "FeatureSpace", "ImageIO", "TestSupport"]),
   .testTarget(name: "GeneratorsTests", dependencies: ["Generators", "NeuralNet", "Metrics", "ImageIO", "TestSupport"]),
   .testTarget(name: "TSNETests", dependencies: ["TSNE", "ImageIO", "TestSupport"]),
   .testTarget(name: "MetricsTests", dependencies: ["Metrics", "ImageIO", "TestSupport"]),
