@@ -1,0 +1,92 @@
+// Times FD + KID + PRDC + 1-NN on two feature sets without intervals (today's engines) and with
+// B bootstrap replicates (SetStatistics), alternating, and prints one JSON line per run.
+//   setstats-bench REAL.npy FAKE.npy [B=200] [repeats=3] [threads=2]
+import FeatureSpace
+import Foundation
+import ImageIO
+import SetStatistics
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3 else {
+  FileHandle.standardError.write(Data("usage: setstats-bench REAL.npy FAKE.npy [B] [repeats] [threads]\n".utf8))
+  exit(2)
+}
+func load(_ path: String) -> FeatureMatrix {
+  do {
+    let array = try NPY.read(path)
+    return FeatureMatrix(rows: array.shape[0], columns: array.shape[1], values: array.values)
+  } catch {
+    FileHandle.standardError.write(Data("setstats-bench: cannot read \(path): \(error)\n".utf8))
+    exit(1)
+  }
+}
+let real = load(arguments[1]), fake = load(arguments[2])
+let replicates = arguments.count > 3 ? Int(arguments[3])! : 200
+let repeats = arguments.count > 4 ? Int(arguments[4])! : 3
+let threads = arguments.count > 5 ? Int(arguments[5])! : 2
+let seed: UInt64 = 1
+
+func seconds(_ body: () -> Void) -> Double {
+  let start = DispatchTime.now().uptimeNanoseconds
+  body()
+  return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// CPU seconds of the whole process (all threads): robust to other jobs on a shared machine.
+func cpuSeconds() -> Double {
+  var t = timespec()
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+  return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+/// Today's step: FD, KID (100 subsets of 1,000), PRDC (k = 5), 1-NN.
+func plain() -> [String: Double] {
+  var out: [String: Double] = [:]
+  out["fd_s"] = seconds { out["fd"] = frechetDistance(GaussianStatistics(real), GaussianStatistics(fake)) }
+  out["kid_s"] = seconds {
+    let subsets = KernelDistance.randomSubsets(realCount: real.rows, fakeCount: fake.rows, seed: seed)
+    out["kid"] = meanAndStd(KernelDistance.values(real: real, fake: fake, subsets: subsets, threads: threads)).mean
+  }
+  out["prdc_s"] = seconds { out["recall"] = PRDC(real: real, fake: fake, k: 5, threads: threads).recall }
+  out["onenn_s"] = seconds { out["onenn"] = OneNearestNeighbour(real: real, fake: fake, threads: threads).accuracy }
+  return out
+}
+
+/// The same values with intervals; KID keeps today's subset mean and adds the interval of the
+/// full-set MMD², so its cost is counted in full.
+func withIntervals() -> [String: Double] {
+  let plan = BootstrapPlan(replicates: replicates, seed: seed)
+  var out: [String: Double] = [:]
+  out["fd_s"] = seconds {
+    let e = frechetDistanceEstimate(real: real, fake: fake, plan: plan, threads: threads)
+    (out["fd"], out["fd_low"], out["fd_high"], out["fd_bias"]) = (e.value, e.low, e.high, e.bias)
+  }
+  out["kid_s"] = seconds {
+    let subsets = KernelDistance.randomSubsets(realCount: real.rows, fakeCount: fake.rows, seed: seed)
+    out["kid"] = meanAndStd(KernelDistance.values(real: real, fake: fake, subsets: subsets, threads: threads)).mean
+    let e = kernelDistanceEstimate(real: real, fake: fake, plan: plan, threads: threads)
+    (out["kid_full_set"], out["kid_low"], out["kid_high"]) = (e.value, e.low, e.high)
+  }
+  out["neighbours_s"] = seconds {
+    let e = NeighbourBootstrap(real: real, fake: fake, k: 5, threads: threads).estimates(plan: plan, threads: threads)
+    (out["recall"], out["recall_low"], out["recall_high"]) = (e.recall.value, e.recall.low, e.recall.high)
+    (out["onenn"], out["onenn_low"], out["onenn_high"]) = (e.oneNNAccuracy.value, e.oneNNAccuracy.low, e.oneNNAccuracy.high)
+    out["brute_force_replicates"] = Double(e.bruteForceReplicates)
+  }
+  return out
+}
+
+func json(_ values: [String: Double]) -> String {
+  "{" + values.keys.sorted().map { "\"\($0)\": \(values[$0]!)" }.joined(separator: ", ") + "}"
+}
+print("{\"n_real\": \(real.rows), \"n_fake\": \(fake.rows), \"d\": \(real.columns), \"replicates\": \(replicates), \"threads\": \(threads)}")
+for r in 0..<repeats {
+  var a: [String: Double] = [:], b: [String: Double] = [:]
+  let ca = cpuSeconds()
+  let ta = seconds { a = plain() }
+  let cb = cpuSeconds()
+  let tb = seconds { b = withIntervals() }
+  let cc = cpuSeconds()
+  print("{\"repeat\": \(r), \"plain_s\": \(ta), \"bootstrap_s\": \(tb), \"plain_cpu_s\": \(cb - ca), \"bootstrap_cpu_s\": \(cc - cb), \"plain\": \(json(a)), \"bootstrap\": \(json(b))}")
+  fflush(nil)
+}
