@@ -41,6 +41,7 @@ plots: demo
 bench: build
 	$(SWIFT) build -c release --product tsne-bench
 	$(SWIFT) build -c release --product gemm-bench
+	$(SWIFT) build -c release --product setstats-bench
 	scripts/setup.sh --python
 	bench/run.sh all
 
@@ -49,7 +50,10 @@ goldens: setup
 	scripts/setup.sh --python
 	.venv/bin/python fixtures/make_goldens.py
 	.venv/bin/python fixtures/make_tsne_goldens.py
+	.venv/bin/pip install --quiet prdc==0.2 vendi-score==0.0.3
 	.venv/bin/python fixtures/make_feature_goldens.py
+	.venv/bin/python fixtures/make_diversity_goldens.py
+	.venv/bin/python fixtures/make_interval_goldens.py
 
 clean:
 	rm -rf .build gan-eval-out bench/work

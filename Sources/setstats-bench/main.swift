@@ -6,7 +6,14 @@ import Foundation
 import ImageIO
 import SetStatistics
 
+//   setstats-bench --coverage REAL.npy FAKE.npy [pairs=20] [n=1000] [B=200]
+//     cuts both sets into disjoint blocks of n rows (independent draws) and prints, per block
+//     pair, each metric's value and 95% interval, to check the intervals' coverage.
 let arguments = CommandLine.arguments
+if arguments.count >= 4 && arguments[1] == "--coverage" {
+  runCoverage(Array(arguments.dropFirst(2)))
+  exit(0)
+}
 guard arguments.count >= 3 else {
   FileHandle.standardError.write(Data("usage: setstats-bench REAL.npy FAKE.npy [B] [repeats] [threads]\n".utf8))
   exit(2)
@@ -89,4 +96,25 @@ for r in 0..<repeats {
   let cc = cpuSeconds()
   print("{\"repeat\": \(r), \"plain_s\": \(ta), \"bootstrap_s\": \(tb), \"plain_cpu_s\": \(cb - ca), \"bootstrap_cpu_s\": \(cc - cb), \"plain\": \(json(a)), \"bootstrap\": \(json(b))}")
   fflush(nil)
+}
+
+func runCoverage(_ args: [String]) {
+  let real = load(args[0]), fake = load(args[1])
+  let pairs = args.count > 2 ? Int(args[2])! : 20, n = args.count > 3 ? Int(args[3])! : 1000
+  let plan = BootstrapPlan(replicates: args.count > 4 ? Int(args[4])! : 200, seed: 5)
+  precondition(pairs * n <= min(real.rows, fake.rows), "not enough rows for \(pairs) blocks of \(n)")
+  for p in 0..<pairs {
+    let rows = Array((p * n)..<((p + 1) * n))
+    let (r, f) = (real.subset(rows), fake.subset(rows))
+    let fd = frechetDistanceEstimate(real: r, fake: f, plan: plan, threads: 2)
+    let kid = kernelDistanceEstimate(real: r, fake: f, plan: plan, threads: 2)
+    let nb = NeighbourBootstrap(real: r, fake: f, k: 5, threads: 2).estimates(plan: plan, threads: 2)
+    var fields: [String] = []
+    for (name, e) in [("fd", fd), ("kid", kid), ("precision", nb.precision), ("recall", nb.recall), ("density", nb.density),
+                      ("coverage", nb.coverage), ("onenn", nb.oneNNAccuracy)] {
+      fields.append("\"\(name)\": [\(e.value), \(e.low), \(e.high), \(e.bias)]")
+    }
+    print("{\"pair\": \(p), " + fields.joined(separator: ", ") + "}")
+    fflush(nil)
+  }
 }
