@@ -36,7 +36,7 @@ let modules: [Target] = [
   .target(name: "GANEval", dependencies: ["Metrics", "Classifier", "Generators", .product(name: "Yams", package: "Yams"), "ImageIO", "Plot", "Workers", "CBLAS"]),
   .executableTarget(name: "tsne-bench", dependencies: ["TSNE", "ImageIO"]),
   .executableTarget(name: "gemm-bench", dependencies: ["CBLAS"]),
-  .executableTarget(name: "setstats-bench", dependencies: ["SetStatistics", "FeatureSpace", "ImageIO"]),
+  .executableTarget(name: "setstats-bench", dependencies: ["SetStatistics", "FeatureSpace", "ImageIO", "Workers"]),
   .executableTarget(
     name: "gan-eval",
     dependencies: [

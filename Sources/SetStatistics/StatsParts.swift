@@ -59,19 +59,33 @@ public struct BinnedCounts: Sendable, Equatable {
 /// and the kept rows are those with the `capacity` smallest keys. Keys are uniform 64-bit
 /// values, so the kept rows are a uniform random subset of all rows seen; the union of two
 /// subsamples cut back to the smallest keys is exactly the subsample of the union (a bottom-k
-/// sketch), whatever the sharding.
-public struct FeatureSubsample: Sendable, Equatable {
+/// sketch), whatever the sharding. A max-heap on the keys makes each offer O(log capacity + d).
+public struct FeatureSubsample: Sendable {
   public let capacity: Int
   public let dimension: Int
   public let seed: UInt64
-  /// Kept rows, ascending by key.
-  public private(set) var keys: [UInt64] = []
-  public private(set) var rows: [Double] = []
+  /// Max-heap of (key, slot); slot s's row is storage[s·d..<(s+1)·d].
+  private var heap: [(key: UInt64, slot: Int)] = []
+  private var storage: [Double] = []
 
   public init(capacity: Int, dimension: Int, seed: UInt64) {
     precondition(capacity >= 0 && dimension > 0, "a subsample needs a capacity ≥ 0 and a feature dimension ≥ 1")
     (self.capacity, self.dimension, self.seed) = (capacity, dimension, seed)
   }
+
+  /// Restores stored rows.
+  init(capacity: Int, dimension: Int, seed: UInt64, keys: [UInt64], rows: [Double]) {
+    self.init(capacity: capacity, dimension: dimension, seed: seed)
+    for (i, key) in keys.enumerated() { insert(key: key, row: rows[(i * dimension)..<((i + 1) * dimension)]) }
+  }
+
+  /// Kept rows' keys, ascending.
+  public var keys: [UInt64] { heap.map(\.key).sorted() }
+  /// Kept rows in ascending key order (keys.count × dimension).
+  public var rows: [Double] {
+    heap.sorted { $0.key < $1.key }.flatMap { storage[($0.slot * dimension)..<(($0.slot + 1) * dimension)] }
+  }
+  public var count: Int { heap.count }
 
   /// The key of a row named `identity` (e.g. the image's path relative to the set).
   public func key(for identity: String) -> UInt64 {
@@ -86,26 +100,54 @@ public struct FeatureSubsample: Sendable, Equatable {
 
   mutating func insert(key: UInt64, row: ArraySlice<Double>) {
     guard capacity > 0 else { return }
-    if keys.count == capacity, key >= keys[keys.count - 1] { return }
-    var at = keys.count
-    while at > 0 && keys[at - 1] > key { at -= 1 }
-    keys.insert(key, at: at)
-    rows.insert(contentsOf: row, at: at * dimension)
-    if keys.count > capacity {
-      keys.removeLast()
-      rows.removeLast(dimension)
+    if heap.count < capacity {
+      let slot = heap.count
+      storage.append(contentsOf: row)
+      heap.append((key, slot))
+      siftUp(heap.count - 1)
+    } else if key < heap[0].key {
+      let slot = heap[0].slot
+      storage.replaceSubrange((slot * dimension)..<((slot + 1) * dimension), with: row)
+      heap[0] = (key, slot)
+      siftDown(0)
     }
   }
 
-  /// Restores stored rows (keys ascending).
-  init(capacity: Int, dimension: Int, seed: UInt64, keys: [UInt64], rows: [Double]) {
-    (self.capacity, self.dimension, self.seed, self.keys, self.rows) = (capacity, dimension, seed, keys, rows)
+  private mutating func siftUp(_ start: Int) {
+    var i = start
+    while i > 0 {
+      let parent = (i - 1) / 2
+      guard heap[parent].key < heap[i].key else { return }
+      heap.swapAt(parent, i)
+      i = parent
+    }
+  }
+
+  private mutating func siftDown(_ start: Int) {
+    var i = start
+    while true {
+      let left = 2 * i + 1, right = left + 1
+      var largest = i
+      if left < heap.count && heap[left].key > heap[largest].key { largest = left }
+      if right < heap.count && heap[right].key > heap[largest].key { largest = right }
+      if largest == i { return }
+      heap.swapAt(i, largest)
+      i = largest
+    }
   }
 
   public func merged(with other: FeatureSubsample) -> FeatureSubsample {
     precondition(capacity == other.capacity && dimension == other.dimension && seed == other.seed, "subsamples of different shape or seed")
     var out = self
-    for (i, key) in other.keys.enumerated() { out.insert(key: key, row: other.rows[(i * dimension)..<((i + 1) * dimension)]) }
+    let (keys, rows) = (other.keys, other.rows)
+    for (i, key) in keys.enumerated() { out.insert(key: key, row: rows[(i * dimension)..<((i + 1) * dimension)]) }
     return out
+  }
+}
+
+extension FeatureSubsample: Equatable {
+  /// Same shape, seed and kept rows (in key order), however they were stored.
+  public static func == (a: FeatureSubsample, b: FeatureSubsample) -> Bool {
+    a.capacity == b.capacity && a.dimension == b.dimension && a.seed == b.seed && a.keys == b.keys && a.rows == b.rows
   }
 }

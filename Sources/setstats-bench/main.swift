@@ -5,11 +5,19 @@ import FeatureSpace
 import Foundation
 import ImageIO
 import SetStatistics
+import Workers
 
+//   setstats-bench --file-sizes
+//     .gestats size per feature dimension (with and without a 1,000-row subsample) and the time
+//     to encode, decode and merge 4 shards of 5,000 rows each.
 //   setstats-bench --coverage REAL.npy FAKE.npy [pairs=20] [n=1000] [B=200]
 //     cuts both sets into disjoint blocks of n rows (independent draws) and prints, per block
 //     pair, each metric's value and 95% interval, to check the intervals' coverage.
 let arguments = CommandLine.arguments
+if arguments.count >= 2 && arguments[1] == "--file-sizes" {
+  runFileSizes()
+  exit(0)
+}
 if arguments.count >= 4 && arguments[1] == "--coverage" {
   runCoverage(Array(arguments.dropFirst(2)))
   exit(0)
@@ -116,5 +124,34 @@ func runCoverage(_ args: [String]) {
     }
     print("{\"pair\": \(p), " + fields.joined(separator: ", ") + "}")
     fflush(nil)
+  }
+}
+
+func runFileSizes() {
+  for d in [32, 128, 512, 2048] {
+    var random = SplitMix64(seed: UInt64(d))
+    var shards: [(path: String, stats: SetStats)] = []
+    var buildSeconds = 0.0
+    for shard in 0..<4 {
+      let rows = 5000
+      let values = (0..<(rows * d)).map { _ in random.nextGaussian() }
+      var subsample = FeatureSubsample(capacity: 1000, dimension: d, seed: 3)
+      var moments = FeatureMoments(dimension: d)
+      buildSeconds += seconds {
+        moments.add(FeatureMatrix(rows: rows, columns: d, values: values))
+        for i in 0..<rows { subsample.add(Array(values[(i * d)..<((i + 1) * d)]), identity: "img-\(shard)-\(i)") }
+      }
+      let identity = StatsIdentity(
+        fileCount: rows, fileListDigest: 0, width: 28, height: 28, channels: 1, extractor: "bench", extractorOptions: "-", shardCount: 4, shards: [shard])
+      shards.append(("s\(shard)", SetStats(identity: identity, spaces: [SpaceStats(name: "f", moments: moments, subsample: subsample)])))
+    }
+    var bare = shards[0].stats
+    bare.spaces[0].subsample = nil
+    var bytes: [UInt8] = []
+    let encodeSeconds = seconds { bytes = shards[0].stats.encode() }
+    let decodeSeconds = seconds { _ = try! SetStats.decode(bytes, path: "s0") }
+    var merged: SetStats?
+    let mergeSeconds = seconds { merged = try! SetStats.merge(shards) }
+    print("{\"d\": \(d), \"bytes_moments_only\": \(bare.encode().count), \"bytes_with_1000_row_subsample\": \(bytes.count), \"build_4x5000_rows_s\": \(buildSeconds), \"encode_s\": \(encodeSeconds), \"decode_s\": \(decodeSeconds), \"merge_4_s\": \(mergeSeconds), \"merged_count\": \(merged!.spaces[0].moments.count)}")
   }
 }
