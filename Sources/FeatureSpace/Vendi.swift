@@ -33,10 +33,10 @@ public func vendiScore(_ features: FeatureMatrix) -> Double {
   return exp(entropy)
 }
 
-/// The Vendi score of each class's rows, keyed by label.
-public func vendiScoresByClass(_ features: FeatureMatrix, labels: [Int]) -> [Int: Double] {
+/// The Vendi score of each class's rows, keyed by label (any hashable label: Int, String, …).
+public func vendiScoresByClass<Label: Hashable>(_ features: FeatureMatrix, labels: [Label]) -> [Label: Double] {
   precondition(labels.count == features.rows, "one label per feature row")
-  var rowsOf: [Int: [Int]] = [:]
+  var rowsOf: [Label: [Int]] = [:]
   for (i, label) in labels.enumerated() { rowsOf[label, default: []].append(i) }
   return rowsOf.mapValues { vendiScore(features.subset($0)) }
 }

@@ -156,6 +156,10 @@ final class StatsFileTests: XCTestCase {
     var short = cut
     withUnsafeBytes(of: fnv1a64(short).littleEndian) { short.append(contentsOf: $0) }
     XCTAssertTrue(reason(short).contains("the data does not match the header"), reason(short))
+    // A well-sealed header that claims a 10⁸-dimensional space: refused before any allocation.
+    var liar = Array("GANEVAL-STATS 1\nfiles 1 0000000000000000\nimage 1 1 1\nextractor x -\nshards 1 0\nclasses 0\nspace f 100000000 1\ndata 0\n".utf8)
+    withUnsafeBytes(of: fnv1a64(liar).littleEndian) { liar.append(contentsOf: $0) }
+    XCTAssertTrue(reason(liar).contains("the data does not match the header"), reason(liar))
   }
 
   func testShardSlicesAreContiguousAndCoverTheList() {
