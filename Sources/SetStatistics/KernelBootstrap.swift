@@ -89,7 +89,9 @@ enum WeightedKernel {
 /// KID with a percentile-bootstrap interval. `value` is the unbiased MMD² of the full sets — the
 /// quantity KID's mean over random subsets estimates (KernelDistance.values averages it over
 /// subsets of 1,000 and adds Monte Carlo noise of about std/√subsets on top). Replicates reuse
-/// one pass over the kernel matrices for all B resamples (see `WeightedKernel`).
+/// one pass over the kernel matrices for all B resamples (see `WeightedKernel`): O(n²·(d + B))
+/// for n rows per set — cheaper than KID's 100 subsets of 1,000 up to n ≈ 6,200 at d = 128 (9,500 at d = 2,048), but
+/// growing with n², so for tens of thousands of rows pass a seeded subset (and say so).
 public func kernelDistanceEstimate(real: FeatureMatrix, fake: FeatureMatrix, plan: BootstrapPlan, threads: Int) -> Estimate {
   let ones = ([Int](repeating: 1, count: real.rows), [Int](repeating: 1, count: fake.rows))
   var xWeights = [ones.0], yWeights = [ones.1]

@@ -4,8 +4,9 @@ import Workers
 
 /// Precision, recall, density, coverage (Naeem et al. 2020, k-NN balls, strict `<`) and the
 /// 1-NN two-sample accuracy, for the full sets and for any resample given as multiplicities,
-/// from neighbour lists built once (four passes over the distance blocks, as PRDC and 1-NN
-/// themselves need).
+/// from neighbour lists built once: one pass over each of the four distance blocks (real–real,
+/// generated–generated, and the two cross blocks), where `PRDC` and `OneNearestNeighbour`
+/// together make eight.
 ///
 /// Resampled sets. A resample holds wᵢ copies of image i. Copies of one image are the same
 /// image, not neighbours of each other, so:
@@ -19,8 +20,10 @@ import Workers
 /// Cost. Each image keeps its L nearest same-set neighbours (L = 8k + 16) and the cross-set
 /// pairs lying inside its L-th-neighbour radius, the largest radius a replicate can give it
 /// unless its L nearest weigh less than k in total (probability below 1e-12 per image when
-/// multiplicities are Poisson(1)-like). A replicate that hits that case is recomputed by brute
-/// force, so results are exact either way.
+/// multiplicities are Poisson(1)-like), and the 32 nearest pooled images for the 1-NN test (all
+/// 32 absent from a resample with probability e⁻³² ≈ 1e-14). A replicate that hits either case
+/// is recomputed by brute force, so results are exact either way. Memory: O((n_real + n_fake)·L)
+/// plus the cross pairs (about L per image when the sets overlap; at most n_real·n_fake).
 public final class NeighbourBootstrap: @unchecked Sendable {
   struct Neighbour: Sendable {
     var index: Int32

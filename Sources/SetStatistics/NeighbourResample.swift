@@ -37,7 +37,7 @@ extension NeighbourBootstrap {
   /// neighbours weigh less than needed (then `bruteForceValues` gives the exact answer).
   public func values(realCounts wr: [Int], fakeCounts wf: [Int]) -> NeighbourValues? {
     precondition(wr.count == real.rows && wf.count == fake.rows, "one multiplicity per image of each set")
-    guard let rr = radii(realNeighbours, wr, complete: realCap), let fr = radii(fakeNeighbours, wf, complete: fakeCap) else { return nil }
+    guard let rr = radii(realNeighbours, wr, caps: realCap), let fr = radii(fakeNeighbours, wf, caps: fakeCap) else { return nil }
     let nr = Double(wr.reduce(0, +)), nf = Double(wf.reduce(0, +))
     var precision = 0.0, density = 0.0
     for j in 0..<fake.rows where wf[j] > 0 {
@@ -68,7 +68,7 @@ extension NeighbourBootstrap {
   }
 
   /// Replicate radii of present images; nil when a truncated list runs out before weight k.
-  func radii(_ lists: [[Neighbour]], _ w: [Int], complete caps: [Double]) -> [Double]? {
+  func radii(_ lists: [[Neighbour]], _ w: [Int], caps: [Double]) -> [Double]? {
     var out = [Double](repeating: .infinity, count: lists.count)
     for i in lists.indices where w[i] > 0 {
       var total = 0
