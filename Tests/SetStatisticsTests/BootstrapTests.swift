@@ -161,3 +161,32 @@ final class BootstrapTests: XCTestCase {
     XCTAssertTrue(kid.intercept.low < kid.intercept.high)
   }
 }
+
+final class FloorSplitTests: XCTestCase {
+  func testHalvesAreDisjointSeededAndAvoidTheJudgesTrainingImages() {
+    let judge = Set(0..<3000)
+    let split = FloorSplit(realCount: 5000, target: 1000, seed: 9, excluding: judge)
+    XCTAssertEqual(split.size, 1000)
+    XCTAssertFalse(split.isReduced)
+    XCTAssertTrue(Set(split.first).isDisjoint(with: split.second))
+    XCTAssertTrue(Set(split.first + split.second).isDisjoint(with: judge))
+    XCTAssertEqual(split, FloorSplit(realCount: 5000, target: 1000, seed: 9, excluding: judge))
+    XCTAssertNotEqual(split, FloorSplit(realCount: 5000, target: 1000, seed: 10, excluding: judge))
+    // 2,000 unseen images cannot give two halves of 5,000: the largest possible n is used.
+    let small = FloorSplit(realCount: 5000, target: 5000, seed: 9, excluding: judge)
+    XCTAssertEqual(small.size, 1000)
+    XCTAssertTrue(small.isReduced)
+    XCTAssertEqual(Set(small.first + small.second).count, 2000)
+  }
+
+  func testFloorOfRealDigitsIsNearPerfect() throws {
+    // PCA-32 features of 600 real digits: two halves of 300 score 1-NN ≈ 0.5, far below the
+    // blurred fakes' accuracy, which is the point of reporting the floor.
+    let real = try Fixtures.matrix("features_real.npy"), fake = try Fixtures.matrix("features_fake.npy")
+    let split = FloorSplit(realCount: real.rows, target: 300, seed: 1)
+    let floor = OneNearestNeighbour(real: real.subset(split.first), fake: real.subset(split.second), threads: 2).accuracy
+    let versus = OneNearestNeighbour(real: real.subset(split.first), fake: fake.subset(Array(0..<300)), threads: 2).accuracy
+    XCTAssertEqual(floor, 0.5, accuracy: 0.06)
+    XCTAssertGreaterThan(versus, floor + 0.05)
+  }
+}
