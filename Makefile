@@ -43,6 +43,7 @@ plots: demo
 bench: build
 	$(SWIFT) build -c release --product tsne-bench
 	$(SWIFT) build -c release --product gemm-bench
+	$(SWIFT) build -c release --product setstats-bench
 	scripts/setup.sh --python
 	bench/run.sh all
 
@@ -51,8 +52,11 @@ goldens: setup
 	scripts/setup.sh --python
 	.venv/bin/python fixtures/make_goldens.py
 	.venv/bin/python fixtures/make_tsne_goldens.py
+	.venv/bin/pip install --quiet prdc==0.2 vendi-score==0.0.3
 	.venv/bin/python fixtures/make_feature_goldens.py
 	.venv/bin/python fixtures/make_color_goldens.py
+	.venv/bin/python fixtures/make_diversity_goldens.py
+	.venv/bin/python fixtures/make_interval_goldens.py
 
 clean:
 	rm -rf .build gan-eval-out bench/work

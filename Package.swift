@@ -27,6 +27,8 @@ let modules: [Target] = [
   .target(name: "LinearAlgebra", dependencies: ["CBLAS"]),
   .target(name: "TSNE", dependencies: ["CBLAS", "LinearAlgebra", "Workers"]),
   .target(name: "FeatureSpace", dependencies: ["CBLAS", "LinearAlgebra", "Workers"]),
+  // Intervals (bootstrap, analytic), mergeable moments and size extrapolation over feature sets.
+  .target(name: "SetStatistics", dependencies: ["CBLAS", "LinearAlgebra", "Workers", "FeatureSpace"]),
   .target(name: "NeuralNet", dependencies: ["CBLAS", "LinearAlgebra", "Workers"]),
   .target(name: "Classifier", dependencies: ["NeuralNet", "ImageIO", "Workers"]),
   // The plugin API: protocols, option declarations and values, Report/Table/JSON, RunContext.
@@ -44,6 +46,7 @@ let modules: [Target] = [
     ]),
   .executableTarget(name: "tsne-bench", dependencies: ["TSNE", "ImageIO"]),
   .executableTarget(name: "gemm-bench", dependencies: ["CBLAS"]),
+  .executableTarget(name: "setstats-bench", dependencies: ["SetStatistics", "FeatureSpace", "ImageIO", "Workers"]),
   .executableTarget(
     name: "gan-eval",
     dependencies: [
@@ -60,6 +63,7 @@ let tests: [Target] = [
   .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
   .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "FeatureSpace", "ImageIO", "TestSupport"]),
   .testTarget(name: "FeatureSpaceTests", dependencies: ["FeatureSpace", "ImageIO", "TestSupport"]),
+  .testTarget(name: "SetStatisticsTests", dependencies: ["SetStatistics", "FeatureSpace", "ImageIO", "TestSupport"]),
   .testTarget(name: "GeneratorsTests", dependencies: ["Generators", "EvalCore", "NeuralNet", "ImageIO", "TestSupport"]),
   .testTarget(name: "TSNETests", dependencies: ["TSNE", "ImageIO", "TestSupport"]),
   .testTarget(name: "MetricsTests", dependencies: ["Metrics", "EvalCore", "ImageIO", "TestSupport"]),

@@ -41,6 +41,12 @@ public struct GaussianStatistics: Sendable {
     rank = values.filter { abs($0) > top * Double(mean.count) * Double.ulpOfOne }.count
   }
 
+  /// Statistics whose rank is not computed (taken as full): saves an eigendecomposition when
+  /// only the Fréchet distance is wanted, e.g. in each bootstrap replicate.
+  public init(count: Int, mean: [Double], covariance: [Double], assumingFullRank: Void) {
+    (self.count, self.mean, self.covariance, self.rank) = (count, mean, covariance, mean.count)
+  }
+
   public init(_ features: FeatureMatrix) {
     let (mean, centred) = centered(features.values, rows: features.rows, columns: features.columns)
     self.init(count: features.rows, mean: mean, covariance: LinearAlgebra.covariance(centered: centred, rows: features.rows, columns: features.columns))

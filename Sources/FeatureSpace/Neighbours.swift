@@ -7,7 +7,7 @@ import Workers
 /// `body(rows, block)` gets `block[(i − rows.lowerBound)·b.rows + j] = ‖aᵢ − bⱼ‖²` (via
 /// ‖a‖² + ‖b‖² − 2a·b, clamped at 0). Blocks have a fixed size and run in parallel; `body` must
 /// only write results for its own rows.
-func forEachDistanceBlock(
+public func forEachDistanceBlock(
   _ a: FeatureMatrix, _ b: FeatureMatrix, threads: Int, _ body: (Range<Int>, UnsafeBufferPointer<Double>) -> Void
 ) {
   precondition(a.columns == b.columns, "feature sets of different dimensions")

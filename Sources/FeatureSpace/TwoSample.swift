@@ -10,6 +10,11 @@ import Workers
 /// - recall: fraction of real points inside at least one fake ball;
 /// - density: (1/k) · mean over fake points of the number of real balls containing it;
 /// - coverage: fraction of real balls that contain at least one fake point.
+///
+/// Equal to the `prdc` package (Naeem et al.'s reference code), strict `<` included
+/// (fixtures/make_feature_goldens.py). The one known divergence from other tools: StyleGAN2-ADA's
+/// improved precision/recall counts points exactly on a sphere (`<=`); the two differ only on
+/// such ties, which real features essentially never produce (the golden has an integer example).
 public struct PRDC: Sendable, Equatable {
   public var precision: Double
   public var recall: Double
