@@ -34,7 +34,7 @@ let modules: [Target] = [
   // The plugin API: protocols, option declarations and values, Report/Table/JSON, RunContext.
   .target(name: "EvalCore", dependencies: ["ImageIO", "Workers"]),
   // Plugin modules: each depends on EvalCore and engines, never on a sibling plugin module.
-  .target(name: "Metrics", dependencies: ["EvalCore", "ImageIO", "Plot", "Workers", "CGSL", "TSNE", "Classifier", "FeatureSpace"]),
+  .target(name: "Metrics", dependencies: ["EvalCore", "ImageIO", "Plot", "Workers", "CGSL", "TSNE", "Classifier", "FeatureSpace", "SetStatistics"]),
   .target(name: "FeatureExtractors", dependencies: ["EvalCore", "ImageIO", "Classifier", "TSNE", "Workers"]),
   .target(name: "Generators", dependencies: ["EvalCore", "NeuralNet", "ImageIO", "Plot", "Workers", "TSNE", "LinearAlgebra"]),
   // The catalogue (built-ins + external plugins), the runs the CLI and pipelines share, pipelines, reports.

@@ -43,6 +43,8 @@ public struct Report: Sendable {
   public var lines: [String] = []
   /// Files carried into the output as they are (an external plugin's CSV and SVG files).
   public var attachments: [(name: String, bytes: [UInt8])] = []
+  /// The headline numbers with their intervals (scalars.csv).
+  public var records: [ScalarRecord] = []
 
   public init(metric: String) { self.metric = metric }
 }
@@ -52,3 +54,50 @@ public func csvNumber(_ value: Double) -> String { value.isFinite ? shortest(val
 
 /// Four decimals for the terminal summary.
 public func format4(_ value: Double) -> String { String(format: "%.4f", value) }
+
+/// One headline number with its 95% interval, as `scalars.csv` and summary.json's `scalars`
+/// carry it: `metric,space,set,value,ci_low,ci_high,n_real,n_fake,method,floor`.
+public struct ScalarRecord: Sendable {
+  public var metric: String
+  /// The feature space ("classifier", "pixels", …) or "" where none applies.
+  public var space: String
+  /// The set (or "fake vs real" pair) the number is about.
+  public var set: String
+  public var value: Double
+  public var low: Double
+  public var high: Double
+  public var nReal: Int
+  public var nFake: Int
+  /// How the interval was made: bootstrap-percentile-bias-shifted, wilson, t, welch-t, none.
+  public var method: String
+  /// The same metric between two halves of the real set (what a perfect generator scores), when computed.
+  public var floor: Double?
+
+  public init(
+    metric: String, space: String = "", set: String, value: Double, low: Double = .nan, high: Double = .nan, nReal: Int, nFake: Int,
+    method: String, floor: Double? = nil
+  ) {
+    (self.metric, self.space, self.set, self.value, self.low, self.high) = (metric, space, set, value, low, high)
+    (self.nReal, self.nFake, self.method, self.floor) = (nReal, nFake, method, floor)
+  }
+
+  public static let columns = ["metric", "space", "set", "value", "ci_low", "ci_high", "n_real", "n_fake", "method", "floor"]
+
+  public var row: [String] {
+    [metric, space, set, csvNumber(value), low.isNaN ? "" : csvNumber(low), high.isNaN ? "" : csvNumber(high), "\(nReal)", "\(nFake)", method,
+     floor.map(csvNumber) ?? ""]
+  }
+
+  public var json: JSON {
+    .object([
+      ("metric", .string(metric)), ("space", .string(space)), ("set", .string(set)), ("value", .number(value)),
+      ("ci_low", low.isNaN ? .null : .number(low)), ("ci_high", high.isNaN ? .null : .number(high)), ("n_real", .int(nReal)),
+      ("n_fake", .int(nFake)), ("method", .string(method)), ("floor", floor.map(JSON.number) ?? .null),
+    ])
+  }
+
+  /// "0.83 (0.81–0.85)".
+  public var reading: String {
+    low.isNaN ? format4(value) : "\(format4(value)) (\(format4(low))–\(format4(high)))"
+  }
+}

@@ -23,6 +23,13 @@ public enum OutputWriter {
       try writeTextAtomically(path, figure.svg)
       written.append(path)
     }
+    if !report.records.isEmpty {
+      var table = Table(name: "scalars", columns: ScalarRecord.columns)
+      table.rows = report.records.map(\.row)
+      let path = directory + "/scalars.csv"
+      try writeTextAtomically(path, table.csv())
+      written.append(path)
+    }
     for attachment in report.attachments {
       let path = directory + "/" + attachment.name
       try writeFileAtomically(path, attachment.bytes)
@@ -47,6 +54,7 @@ public enum OutputWriter {
       ("parameters", parameters),
       ("sets", .array(sets.map(setJSON))),
       ("results", .object(report.scalars)),
+      ("scalars", .array(report.records.map(\.json))),
       ("files", .array(files.map { .string(($0 as NSString).lastPathComponent) })),
     ])
   }

@@ -81,11 +81,13 @@ public func writeTextAtomically(_ path: String, _ text: String) throws {
 }
 
 /// Creates a directory and its parents; succeeds if it exists.
-public func makeDirectory(_ path: String) throws {
-  do {
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  } catch {
-    throw EvalError.cannotWrite(path: path, reason: "cannot create directory (\(error.localizedDescription))")
+public func makeDirectory(_ path: String, reportAs shownPath: String? = nil) throws {
+  var isDirectory: ObjCBool = false
+  if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return }
+  let parent = (path as NSString).deletingLastPathComponent
+  if !parent.isEmpty && parent != path { try makeDirectory(parent, reportAs: shownPath) }
+  if mkdir(path, 0o755) != 0 && errno != EEXIST {
+    throw EvalError.cannotWrite(path: shownPath ?? path, reason: "cannot create directory (\(String(cString: strerror(errno))))")
   }
 }
 
@@ -109,7 +111,7 @@ public func buildDirectoryAtomically(
   if !parent.isEmpty { try makeDirectory(parent) }
   removeAbandonedStaging(for: path)
   let staging = temporaryName(for: path)
-  try makeDirectory(staging)
+  try makeDirectory(staging, reportAs: path)
   do {
     try fill(staging)
   } catch {

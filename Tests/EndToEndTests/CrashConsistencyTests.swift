@@ -160,9 +160,15 @@ final class CrashConsistencyTests: XCTestCase {
     let failed = try ganEval(["import", Repo.digitsCSV, "--out", full + "/digits", "--quiet"], expect: 1)
     XCTAssertTrue(failed.stderr.contains(full + "/digits") && failed.stderr.lowercased().contains("no space left"), failed.stderr)
     XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: full), [], "no partial output on a full disk")
+
+    // fill the disk to the last block, then ask for a CSV
+    let filler = FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: full + "/filler", contents: nil); return full + "/filler" }())!
+    while (try? filler.write(contentsOf: Data(count: 4096))) != nil {}
+    try? filler.close()
     let csv = try ganEval(["entropy", CommandLineTests.digits, "--out", full + "/entropy", "--quiet"], expect: 1)
     XCTAssertTrue(csv.stderr.lowercased().contains("no space left"), csv.stderr)
     XCTAssertFalse(FileManager.default.fileExists(atPath: full + "/entropy/entropy.csv"))
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: full + "/entropy").filter { $0.contains("partial") }, [], "no temporary file remains")
 
     let readOnly = work + "/ro"
     guard try mountTmpfs(readOnly, size: "1m", readOnly: true) else { throw XCTSkip("tmpfs cannot be mounted on this machine") }
