@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/release/gan-eval
 OUT := gan-eval-out/demo
 
-.PHONY: setup build test demo plots bench goldens clean
+.PHONY: setup build test demo plots bench goldens clean fuzz fuzz-smoke tsan asan
 
 setup:
 	scripts/setup.sh
@@ -17,6 +17,29 @@ TESTFLAGS := -c release -Xswiftc -enable-testing
 test: setup
 	$(SWIFT) build $(TESTFLAGS) --build-tests
 	$(SWIFT) test $(TESTFLAGS) --skip-build
+
+# libFuzzer on every parser (fuzz/README.md): FUZZ_SECONDS per target, or FUZZ_RUNS executions
+# when set (FUZZ_SECONDS then caps it). Crashes land in fuzz/.work/crash-<target>-*.
+FUZZ_SECONDS ?= 600
+FUZZ_RUNS ?=
+fuzz: setup
+	fuzz/run.sh build
+	fuzz/run.sh run all $(FUZZ_SECONDS) $(FUZZ_RUNS)
+
+# About 20 s per target: replays the seed corpus and fuzz/regressions, then fuzzes briefly.
+fuzz-smoke: setup
+	fuzz/run.sh build
+	fuzz/run.sh run all 20
+
+# The whole suite under ThreadSanitizer / AddressSanitizer (release code, own build directory).
+# Slow: run once per issue and before a release, not on every change.
+SANFLAGS := -c release -Xswiftc -enable-testing
+tsan: setup
+	$(SWIFT) build $(SANFLAGS) --build-tests --sanitize=thread --scratch-path .build/tsan
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(SWIFT) test $(SANFLAGS) --skip-build --sanitize=thread --scratch-path .build/tsan $(if $(FILTER),--filter "$(FILTER)")
+asan: setup
+	$(SWIFT) build $(SANFLAGS) --build-tests --sanitize=address --scratch-path .build/asan
+	ASAN_OPTIONS="detect_leaks=1" $(SWIFT) test $(SANFLAGS) --skip-build --sanitize=address --scratch-path .build/asan $(if $(FILTER),--filter "$(FILTER)")
 
 # The main job on the embedded default: train a GAN on the 5,000 real digits and evaluate its samples.
 demo: build
@@ -52,4 +75,4 @@ goldens: setup
 	.venv/bin/python fixtures/make_feature_goldens.py
 
 clean:
-	rm -rf .build gan-eval-out bench/work
+	rm -rf .build gan-eval-out bench/work fuzz/.build fuzz/.work

@@ -16,9 +16,19 @@ typedef struct {
   size_t pos;
 } reader_state;
 
+/* libpng's words for a checksum fault, with the checksum named so the two cannot be confused. */
+static void explain(char *out, size_t outlen, const char *message) {
+  if (strstr(message, "CRC error"))
+    snprintf(out, outlen, "%s (a chunk's stored CRC-32 does not match its bytes: the file is damaged)", message);
+  else if (strstr(message, "incorrect data check"))
+    snprintf(out, outlen, "%s (the compressed pixel data fails its Adler-32 checksum: the file is damaged)", message);
+  else
+    snprintf(out, outlen, "%s", message);
+}
+
 static void on_error(png_structp png, png_const_charp message) {
   reader_state *state = (reader_state *)png_get_error_ptr(png);
-  snprintf(state->err, state->errlen, "%s", message);
+  explain(state->err, state->errlen, message);
   longjmp(state->jump, 1);
 }
 
@@ -29,7 +39,12 @@ static void on_warning(png_structp png, png_const_charp message) {
 
 static void read_from_memory(png_structp png, png_bytep into, png_size_t length) {
   reader_state *state = (reader_state *)png_get_io_ptr(png);
-  if (state->size - state->pos < length) png_error(png, "file is truncated");
+  if (state->size - state->pos < length) {
+    char message[160];
+    snprintf(message, sizeof(message), "file is truncated (reading %zu bytes at offset %zu, %zu remain)",
+             (size_t)length, state->pos, state->size - state->pos);
+    png_error(png, message);
+  }
   memcpy(into, state->data + state->pos, length);
   state->pos += length;
 }
@@ -155,6 +170,11 @@ static void on_write_error(png_structp png, png_const_charp message) {
   longjmp(state->jump, 1);
 }
 
+static void on_write_warning(png_structp png, png_const_charp message) {
+  (void)png;
+  (void)message;
+}
+
 static void write_to_memory(png_structp png, png_bytep bytes, png_size_t length) {
   writer_state *state = (writer_state *)png_get_io_ptr(png);
   if (state->length + length > state->capacity) {
@@ -185,7 +205,7 @@ int gepng_encode(const unsigned char *pixels, uint32_t width, uint32_t height, i
     return -1;
   }
   writer_state state = {.err = err, .errlen = errlen};
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &state, on_write_error, on_warning);
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &state, on_write_error, on_write_warning);
   if (!png) {
     snprintf(err, errlen, "out of memory");
     return -1;
