@@ -4,7 +4,7 @@
 #   fuzz/run.sh run <target|all> <seconds> [runs]   each target for <seconds>, or for [runs]
 #                                                   executions when given (then seconds is a cap)
 # New inputs go to fuzz/.work/corpus/<target> (not committed); the seed corpus fuzz/corpus/<target>
-# is read too. A crash, leak, timeout (-timeout=2) or RSS above 1 GB (-rss_limit_mb=1024) writes
+# and the crash reproducers fuzz/regressions/<target> are read (replayed) first. A crash, leak, timeout (-timeout=2) or RSS above 1 GB (-rss_limit_mb=1024) writes
 # fuzz/.work/crash-<target>-* and fails the run. The last line per target gives executions and rate.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -24,7 +24,9 @@ run_one() {
   [ -f "dict/$target.dict" ] && args+=(-dict="dict/$target.dict")
   local log=".work/$target.log"
   local status=0
-  "$binary" "${args[@]}" ".work/corpus/$target" "corpus/$target" >"$log" 2>&1 || status=$?
+  local seeds=("corpus/$target")
+  [ -d "regressions/$target" ] && seeds+=("regressions/$target")
+  "$binary" "${args[@]}" ".work/corpus/$target" "${seeds[@]}" >"$log" 2>&1 || status=$?
   local execs rate
   execs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}' | tail -n 1)
   rate=$(grep -E '^stat::average_exec_per_sec' "$log" | awk '{print $2}' | tail -n 1)
