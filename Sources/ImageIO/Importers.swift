@@ -158,14 +158,15 @@ public enum Importers {
     case 3: (count, height, width) = (array.shape[0], array.shape[1], array.shape[2])
     case 2:
       let side = Int(Double(array.shape[1]).squareRoot().rounded())
-      guard side > 0, side * side == array.shape[1] else {
+      guard side > 0, checkedProduct([side, side]) == array.shape[1] else {
         throw EvalError.badFile(path: path, reason: "shape \(array.shape) is N×\(array.shape[1]), which is not a square image")
       }
       (count, height, width) = (array.shape[0], side, side)
     default:
       throw EvalError.badFile(path: path, reason: "shape \(array.shape) is not N×H×W or N×(H·W)")
     }
-    guard height > 0, width > 0, height * width <= defaultMaxPixels else {
+    // an empty array (N = 0) passes the element cap whatever H and W say: check them on their own
+    guard height > 0, width > 0, let size = checkedProduct([height, width]), size <= defaultMaxPixels else {
       throw EvalError.badFile(path: path, reason: "image size \(width)x\(height) is not usable")
     }
     let scale: Double = array.isInteger ? 255 : 1

@@ -139,6 +139,9 @@ final class ImportLimitTests: XCTestCase {
       ("(4000000, 28, 28)", "above the import limit"),
       ("(100, 28, 28)", "is truncated: shape [100, 28, 28] needs 78,400 data bytes, the file has 64"),
       ("28", "is not a tuple of sizes"),
+      // no images, so the element count is 0, but sizes whose product overflows
+      ("(0, 4294967296, 4294967296)", "image size 4294967296x4294967296 is not usable"),
+      ("(0, 9223372036854775807)", "is not a square image"),
     ]
     for (index, (shape, reason)) in cases.enumerated() {
       let path = dir + "/case\(index).npy"
