@@ -13,10 +13,13 @@ build: setup
 
 # Unit, golden-parity and end-to-end tests, on the real data fetched by setup. Release mode:
 # the t-SNE quality tests run full 1,000-iteration embeddings of 2,000 and 5,000 digits.
+# Then the fuzz smoke (about 20 s per parser, fuzz/README.md); FUZZ_SMOKE=0 leaves it out.
 TESTFLAGS := -c release -Xswiftc -enable-testing
+FUZZ_SMOKE ?= 1
 test: setup
 	$(SWIFT) build $(TESTFLAGS) --build-tests
 	$(SWIFT) test $(TESTFLAGS) --skip-build
+	@if [ "$(FUZZ_SMOKE)" != 0 ]; then fuzz/run.sh build && fuzz/run.sh run all 20; fi
 
 # libFuzzer on every parser (fuzz/README.md): FUZZ_SECONDS per target, or FUZZ_RUNS executions
 # when set (FUZZ_SECONDS then caps it). Crashes land in fuzz/.work/crash-<target>-*.

@@ -26,7 +26,9 @@ run_one() {
   local status=0
   local seeds=("corpus/$target")
   [ -d "regressions/$target" ] && seeds+=("regressions/$target")
-  "$binary" "${args[@]}" ".work/corpus/$target" "${seeds[@]}" >"$log" 2>&1 || status=$?
+  # a smaller quarantine than ASan's 256 MB, so RSS above the limit means the parser's memory
+  ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=64:detect_leaks=1}" \
+    "$binary" "${args[@]}" ".work/corpus/$target" "${seeds[@]}" >"$log" 2>&1 || status=$?
   local execs rate
   execs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}' | tail -n 1)
   rate=$(grep -E '^stat::average_exec_per_sec' "$log" | awk '{print $2}' | tail -n 1)

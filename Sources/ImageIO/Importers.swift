@@ -117,7 +117,7 @@ public enum Importers {
   }
 
   private static func resolveLabelColumn(
-    _ choice: LabelColumn, header: [String]?, values: [Double], rows: Int, columns: Int, path: String
+    _ choice: LabelColumn, header: (first: String, last: String)?, values: [Double], rows: Int, columns: Int, path: String
   ) throws -> Int? {
     switch choice {
     case .first: return 0
@@ -127,8 +127,8 @@ public enum Importers {
     }
     let names: Set<String> = ["label", "labels", "class", "y", "target", "digit"]
     if let header {
-      if names.contains(header[0]) { return 0 }
-      if names.contains(header[columns - 1]) { return columns - 1 }
+      if names.contains(header.first) { return 0 }
+      if names.contains(header.last) { return columns - 1 }
     }
     if Double(Int(Double(columns).squareRoot()) * Int(Double(columns).squareRoot())) == Double(columns) {
       return nil  // a perfect square of columns: pixels only

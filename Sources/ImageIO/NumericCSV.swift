@@ -1,18 +1,19 @@
 import Foundation
 
 /// A CSV of numbers parsed straight from bytes (tens of millions of fields in seconds), with an
-/// optional header row of names.
+/// optional header row of names, of which the first and the last are kept (where a label
+/// column's name can be).
 ///
 /// One pass, in memory bounded by the limits: a line longer than `maxLineBytes` or more than
 /// `maxValues` numbers in all are refused as soon as they are seen, before anything is stored.
 struct NumericCSV {
-  var header: [String]?
+  var header: (first: String, last: String)?
   var columns: Int
   /// rows × columns, row-major.
   var values: [Double]
 
   init(_ bytes: [UInt8], path: String, maxLineBytes: Int = 1 << 24, maxValues: Int = 1 << 30) throws {
-    var header: [String]? = nil
+    var header: (first: String, last: String)? = nil
     var columns = 0
     var values = [Double]()
     try bytes.withUnsafeBufferPointer { buffer in
@@ -31,7 +32,11 @@ struct NumericCSV {
       columns = fields.count
       let numbers = fields.map { NumericCSV.number(buffer, $0) }
       if numbers.contains(where: { $0 == nil }) {
-        header = fields.map { String(decoding: buffer[$0], as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased() }
+        // only two names are made: a header of millions of fields costs no more than a data row
+        func name(_ field: Range<Int>) -> String {
+          String(decoding: buffer[field], as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        header = (name(fields[0]), name(fields[fields.count - 1]))
       } else {
         values.append(contentsOf: numbers.map { $0! })
       }

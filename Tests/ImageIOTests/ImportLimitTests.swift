@@ -122,6 +122,18 @@ final class ImportLimitTests: XCTestCase {
     XCTAssertEqual(try Importers.readCSV(dir + "/x.csv", labelColumn: .none, limits: ImportLimits(maxPixels: 6400)).count, 400)
   }
 
+  /// Found by fuzzing (fuzz/regressions/csv): 425 bytes of gzip holding one 400 KB line of 200,000
+  /// fields ending in a comma, so a header. Every field of it used to become a trimmed String (a
+  /// 2 s timeout under the fuzzer); now only the first and last names are made.
+  func testFuzzRegressionCSVHeaderOf200000Fields() throws {
+    let path = Repo.root + "/fuzz/regressions/csv/timeout-header-of-200000-fields.csv.gz"
+    assertRefused(try Importers.readCSV(path), path: path, saying: ["has a header but no data rows"])
+    let dir = temporaryDirectory("csv-wide-header")
+    let names = (0..<200_000).map { "p\($0)" }
+    try writeTextAtomically(dir + "/x.csv", "label," + names.joined(separator: ",") + "\n")
+    assertRefused(try Importers.readCSV(dir + "/x.csv"), path: dir + "/x.csv", saying: ["has a header but no data rows"])
+  }
+
   /// NPY headers claiming absurd shapes: overflowing, negative, above the cap, or more than the data.
   func testNPYHeadersWithAbsurdShapesAreRefused() throws {
     let dir = temporaryDirectory("npy-shape")
