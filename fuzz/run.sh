@@ -5,7 +5,8 @@
 #                                                   executions when given (then seconds is a cap)
 # New inputs go to fuzz/.work/corpus/<target> (not committed); the seed corpus fuzz/corpus/<target>
 # and the crash reproducers fuzz/regressions/<target> are read (replayed) first. A crash, leak, timeout (-timeout=2) or RSS above 1 GB (-rss_limit_mb=1024) writes
-# fuzz/.work/crash-<target>-* and fails the run. The last line per target gives executions and rate.
+# fuzz/.work/crash-<target>-* and fails the run; FUZZ_TIMEOUT=<s> changes the 2 s (wall-clock)
+# limit. The last line per target gives executions and rate.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
@@ -18,7 +19,7 @@ run_one() {
   local target=$1 seconds=$2 runs=${3:-}
   local binary=".build/x86_64-unknown-linux-gnu/debug/fuzz-$target"
   mkdir -p ".work/corpus/$target"
-  local args=(-timeout=2 -rss_limit_mb=1024 -max_total_time="$seconds" -print_final_stats=1
+  local args=(-timeout="${FUZZ_TIMEOUT:-2}" -rss_limit_mb=1024 -max_total_time="$seconds" -print_final_stats=1
     -artifact_prefix=".work/crash-$target-" -close_fd_mask=1)
   [ -n "$runs" ] && args+=(-runs="$runs")
   [ -f "dict/$target.dict" ] && args+=(-dict="dict/$target.dict")
