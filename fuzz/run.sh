@@ -4,9 +4,10 @@
 #   fuzz/run.sh run <target|all> <seconds> [runs]   each target for <seconds>, or for [runs]
 #                                                   executions when given (then seconds is a cap)
 # New inputs go to fuzz/.work/corpus/<target> (not committed); the seed corpus fuzz/corpus/<target>
-# and the crash reproducers fuzz/regressions/<target> are read (replayed) first. A crash, leak, timeout (-timeout=2) or RSS above 1 GB (-rss_limit_mb=1024) writes
-# fuzz/.work/crash-<target>-* and fails the run; FUZZ_TIMEOUT=<s> changes the 2 s (wall-clock)
-# limit. The last line per target gives executions and rate.
+# and the crash reproducers fuzz/regressions/<target> are read (replayed) first. A crash, leak,
+# timeout (-timeout=2) or RSS above 1 GB (-rss_limit_mb=1024) writes fuzz/.work/crash-<target>-*
+# and fails the run; FUZZ_TIMEOUT=<s> changes the 2 s (wall-clock) limit. The last line per
+# target gives executions and rate.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
