@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/release/gan-eval
 OUT := gan-eval-out/demo
 
-.PHONY: setup build test demo plots bench goldens clean
+.PHONY: setup build test demo plots bench goldens clean fuzz fuzz-smoke tsan asan
 
 setup:
 	scripts/setup.sh
@@ -13,10 +13,37 @@ build: setup
 
 # Unit, golden-parity and end-to-end tests, on the real data fetched by setup. Release mode:
 # the t-SNE quality tests run full 1,000-iteration embeddings of 2,000 and 5,000 digits.
+# Then the fuzz smoke (about 20 s per parser, fuzz/README.md); FUZZ_SMOKE=0 leaves it out. Its
+# per-input limit is 10 s of wall clock, not 2: on a loaded machine a 0.3 s input can take 2 s.
 TESTFLAGS := -c release -Xswiftc -enable-testing
+FUZZ_SMOKE ?= 1
 test: setup
 	$(SWIFT) build $(TESTFLAGS) --build-tests
 	$(SWIFT) test $(TESTFLAGS) --skip-build
+	@if [ "$(FUZZ_SMOKE)" != 0 ]; then fuzz/run.sh build && FUZZ_TIMEOUT=10 fuzz/run.sh run all 20; fi
+
+# libFuzzer on every parser (fuzz/README.md): FUZZ_SECONDS per target, or FUZZ_RUNS executions
+# when set (FUZZ_SECONDS then caps it). Crashes land in fuzz/.work/crash-<target>-*.
+FUZZ_SECONDS ?= 600
+FUZZ_RUNS ?=
+fuzz: setup
+	fuzz/run.sh build
+	fuzz/run.sh run all $(FUZZ_SECONDS) $(FUZZ_RUNS)
+
+# About 20 s per target: replays the seed corpus and fuzz/regressions, then fuzzes briefly.
+fuzz-smoke: setup
+	fuzz/run.sh build
+	FUZZ_TIMEOUT=10 fuzz/run.sh run all 20
+
+# The whole suite under ThreadSanitizer / AddressSanitizer (release code, own build directory).
+# Slow: run once per issue and before a release, not on every change.
+SANFLAGS := -c release -Xswiftc -enable-testing
+tsan: setup
+	$(SWIFT) build $(SANFLAGS) --build-tests --sanitize=thread --scratch-path .build/tsan
+	TSAN_OPTIONS="second_deadlock_stack=1" $(SWIFT) test $(SANFLAGS) --skip-build --sanitize=thread --scratch-path .build/tsan $(if $(FILTER),--filter "$(FILTER)")
+asan: setup
+	$(SWIFT) build $(SANFLAGS) --build-tests --sanitize=address --scratch-path .build/asan
+	ASAN_OPTIONS="detect_leaks=1" $(SWIFT) test $(SANFLAGS) --skip-build --sanitize=address --scratch-path .build/asan $(if $(FILTER),--filter "$(FILTER)")
 
 # The main job on the embedded default: train a GAN on the 5,000 real digits and evaluate its samples.
 demo: build
@@ -59,4 +86,4 @@ goldens: setup
 	.venv/bin/python fixtures/make_interval_goldens.py
 
 clean:
-	rm -rf .build gan-eval-out bench/work
+	rm -rf .build gan-eval-out bench/work fuzz/.build fuzz/.work

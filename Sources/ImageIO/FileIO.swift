@@ -6,7 +6,9 @@ import PNGCodec
 #endif
 
 /// Reads a whole file with POSIX calls (faster than Foundation for tens of thousands of small files).
-public func readFile(_ path: String) throws -> [UInt8] {
+///
+/// - Parameter maxBytes: refuse, before reading, a file larger than this.
+public func readFile(_ path: String, maxBytes: Int? = nil) throws -> [UInt8] {
   // O_NONBLOCK: a FIFO or device in a sample directory must not hang the run
   let fd = open(path, O_RDONLY | O_NONBLOCK)
   if fd < 0 { throw EvalError.badFile(path: path, reason: "cannot open (\(String(cString: strerror(errno))))") }
@@ -17,6 +19,9 @@ public func readFile(_ path: String) throws -> [UInt8] {
   }
   if (info.st_mode & S_IFMT) == S_IFDIR { throw EvalError.badFile(path: path, reason: "is a directory") }
   if (info.st_mode & S_IFMT) != S_IFREG { throw EvalError.badFile(path: path, reason: "is not a regular file") }
+  if let maxBytes, Int(info.st_size) > maxBytes {
+    throw EvalError.badFile(path: path, reason: "is \(byteCount(Int(info.st_size))), above the limit of \(byteCount(maxBytes)) for this kind of file")
+  }
   var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
   var filled = 0
   try bytes.withUnsafeMutableBytes { buffer in

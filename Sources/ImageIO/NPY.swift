@@ -12,7 +12,10 @@ public enum NPY {
 
   static let magic: [UInt8] = [0x93] + Swift.Array("NUMPY".utf8)
 
-  public static func read(_ path: String) throws -> Array {
+  ///
+  /// A header that is not the dictionary NumPy writes, a shape with a negative or overflowing
+  /// size, or more than `maxElements` values is refused before the data is touched.
+  public static func read(_ path: String, maxElements: Int = ImportLimits.standard.maxPixels) throws -> Array {
     let bytes = try readFile(path)
     guard bytes.count >= 10, Swift.Array(bytes[0..<6]) == magic else {
       throw EvalError.badFile(path: path, reason: "not a NumPy .npy file (bad magic)")
@@ -28,7 +31,9 @@ public enum NPY {
     } else {
       throw EvalError.badFile(path: path, reason: "unsupported .npy version \(major)")
     }
-    guard bytes.count >= start + headerLength else { throw EvalError.badFile(path: path, reason: "header is truncated") }
+    guard headerLength <= 1 << 20, bytes.count >= start + headerLength else {
+      throw EvalError.badFile(path: path, reason: "header is truncated")
+    }
     let header = String(decoding: bytes[start..<(start + headerLength)], as: UTF8.self)
     guard let descr = field("descr", in: header).map({ $0.trimmingCharacters(in: CharacterSet(charactersIn: "'\" ")) }),
       let shapeText = field("shape", in: header)
@@ -36,15 +41,24 @@ public enum NPY {
     if field("fortran_order", in: header)?.trimmingCharacters(in: .whitespaces) == "True" {
       throw EvalError.badFile(path: path, reason: "is in Fortran order; save it with np.ascontiguousarray first")
     }
-    let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
-      .split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-    let count = shape.reduce(1, *)
-    let dataStart = start + headerLength
+    let shapeFields = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
+      .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    let shape = shapeFields.compactMap { Int($0) }
+    guard shapeText.hasPrefix("("), shape.count == shapeFields.count, shape.allSatisfy({ $0 >= 0 }) else {
+      throw EvalError.badFile(path: path, reason: "shape \(shapeText) is not a tuple of sizes ≥ 0")
+    }
     guard let reader = elementReader(descr) else {
       throw EvalError.badFile(path: path, reason: "element type \(descr) is not supported (use uint8, integers, float32 or float64)")
     }
-    guard bytes.count >= dataStart + count * reader.size else {
-      throw EvalError.badFile(path: path, reason: "is truncated: shape \(shape) needs \(count * reader.size) data bytes")
+    guard let count = checkedProduct(shape), count <= maxElements else {
+      throw EvalError.badFile(
+        path: path, reason: "shape \(shape) holds more than \(grouped(maxElements)) values, above the import limit; "
+          + "import part of the array, or raise the limit with \(ImportLimits.pixelVariable)=<values> if the machine has the memory")
+    }
+    let dataStart = start + headerLength
+    guard bytes.count - dataStart >= count * reader.size else {
+      throw EvalError.badFile(
+        path: path, reason: "is truncated: shape \(shape) needs \(grouped(count * reader.size)) data bytes, the file has \(grouped(bytes.count - dataStart))")
     }
     let values = bytes.withUnsafeBytes { raw in
       (0..<count).map { reader.read(raw, dataStart + $0 * reader.size) }

@@ -101,24 +101,6 @@ public func toGrayLevel(_ value: Float) -> UInt8 {
   return UInt8(scaled)
 }
 
-/// Inflates gzip or zlib data, refusing outputs above `maxOutput` bytes.
-public func gunzip(_ bytes: [UInt8], path: String, maxOutput: Int = 1 << 32) throws -> [UInt8] {
-  var output: UnsafeMutablePointer<UInt8>?
-  var length = 0
-  var message = [CChar](repeating: 0, count: 256)
-  let status = bytes.withUnsafeBufferPointer { buffer in
-    gepng_gunzip(buffer.baseAddress, buffer.count, maxOutput, &output, &length, &message, message.count)
-  }
-  guard status == 0, let output else {
-    throw EvalError.badFile(path: path, reason: cMessage(message))
-  }
-  defer { gepng_free_buffer(output) }
-  return Array(UnsafeBufferPointer(start: output, count: length))
-}
-
-/// True for data that starts with the gzip magic bytes.
-public func isGzip(_ bytes: [UInt8]) -> Bool { bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b }
-
 /// The text of a NUL-terminated C message buffer.
 func cMessage(_ buffer: [CChar]) -> String {
   let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }

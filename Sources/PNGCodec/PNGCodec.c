@@ -16,9 +16,19 @@ typedef struct {
   size_t pos;
 } reader_state;
 
+/* libpng's words for a checksum fault, with the checksum named so the two cannot be confused. */
+static void explain(char *out, size_t outlen, const char *message) {
+  if (strstr(message, "CRC error"))
+    snprintf(out, outlen, "%s (a chunk's stored CRC-32 does not match its bytes: the file is damaged)", message);
+  else if (strstr(message, "incorrect data check"))
+    snprintf(out, outlen, "%s (the compressed pixel data fails its Adler-32 checksum: the file is damaged)", message);
+  else
+    snprintf(out, outlen, "%s", message);
+}
+
 static void on_error(png_structp png, png_const_charp message) {
   reader_state *state = (reader_state *)png_get_error_ptr(png);
-  snprintf(state->err, state->errlen, "%s", message);
+  explain(state->err, state->errlen, message);
   longjmp(state->jump, 1);
 }
 
@@ -29,7 +39,12 @@ static void on_warning(png_structp png, png_const_charp message) {
 
 static void read_from_memory(png_structp png, png_bytep into, png_size_t length) {
   reader_state *state = (reader_state *)png_get_io_ptr(png);
-  if (state->size - state->pos < length) png_error(png, "file is truncated");
+  if (state->size - state->pos < length) {
+    char message[160];
+    snprintf(message, sizeof(message), "file is truncated (reading %zu bytes at offset %zu, %zu remain)",
+             (size_t)length, state->pos, state->size - state->pos);
+    png_error(png, message);
+  }
   memcpy(into, state->data + state->pos, length);
   state->pos += length;
 }
@@ -181,6 +196,11 @@ static void on_write_error(png_structp png, png_const_charp message) {
   longjmp(state->jump, 1);
 }
 
+static void on_write_warning(png_structp png, png_const_charp message) {
+  (void)png;
+  (void)message;
+}
+
 static void write_to_memory(png_structp png, png_bytep bytes, png_size_t length) {
   writer_state *state = (writer_state *)png_get_io_ptr(png);
   if (state->length + length > state->capacity) {
@@ -211,7 +231,7 @@ int gepng_encode(const unsigned char *pixels, uint32_t width, uint32_t height, i
     return -1;
   }
   writer_state state = {.err = err, .errlen = errlen};
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &state, on_write_error, on_warning);
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &state, on_write_error, on_write_warning);
   if (!png) {
     snprintf(err, errlen, "out of memory");
     return -1;
@@ -243,8 +263,23 @@ int gepng_encode(const unsigned char *pixels, uint32_t width, uint32_t height, i
 
 void gepng_free_buffer(unsigned char *buffer) { free(buffer); }
 
-int gepng_gunzip(const unsigned char *data, size_t size, size_t max_output, unsigned char **out,
-                 size_t *outlen, char *err, size_t errlen) {
+/* Appends what inflate produced to the line-length watch; returns 0, or -1 once a run of more than
+   max_line bytes without a newline is seen. */
+static int watch_lines(const unsigned char *bytes, size_t count, size_t max_line, size_t *run,
+                       size_t *line) {
+  for (size_t i = 0; i < count; i++) {
+    if (bytes[i] == '\n') {
+      *run = 0;
+      (*line)++;
+    } else if (++*run > max_line) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int gepng_gunzip(const unsigned char *data, size_t size, size_t max_output, size_t max_line,
+                 unsigned char **out, size_t *outlen, char *err, size_t errlen) {
   *out = NULL;
   *outlen = 0;
   z_stream zs;
@@ -253,21 +288,29 @@ int gepng_gunzip(const unsigned char *data, size_t size, size_t max_output, unsi
     snprintf(err, errlen, "zlib could not start");
     return -1;
   }
-  size_t capacity = size * 4 + 1024, length = 0;
-  unsigned char *buffer = malloc(capacity);
-  int status = Z_OK;
+  /* One byte past the limit tells "exactly max_output" from "more than max_output". */
+  size_t hard_limit = max_output == SIZE_MAX ? SIZE_MAX : max_output + 1;
+  size_t capacity = size < (1u << 20) ? (1u << 16) : size * 2, length = 0;
+  if (capacity > hard_limit) capacity = hard_limit;
+  unsigned char *buffer = malloc(capacity ? capacity : 1);
+  size_t run = 0, line = 1;
+  int status = Z_OK, result = -1;
   zs.next_in = (Bytef *)data;
-  while (buffer && status == Z_OK) {
+  if (!buffer) snprintf(err, errlen, "out of memory while decompressing");
+  while (buffer) {
     if (length == capacity) {
-      if (capacity >= max_output) break;
-      capacity = capacity * 2 > max_output ? max_output : capacity * 2;
-      unsigned char *grown = realloc(buffer, capacity);
+      if (capacity >= hard_limit) {
+        result = 1;
+        break;
+      }
+      size_t grown_capacity = capacity > hard_limit / 2 ? hard_limit : capacity * 2;
+      unsigned char *grown = realloc(buffer, grown_capacity);
       if (!grown) {
-        free(buffer);
-        buffer = NULL;
+        snprintf(err, errlen, "out of memory while decompressing (%zu bytes so far)", length);
         break;
       }
       buffer = grown;
+      capacity = grown_capacity;
     }
     size_t remaining_in = size - (size_t)((const unsigned char *)zs.next_in - data);
     zs.avail_in = remaining_in > 0x40000000u ? 0x40000000u : (uInt)remaining_in;
@@ -276,23 +319,81 @@ int gepng_gunzip(const unsigned char *data, size_t size, size_t max_output, unsi
     zs.avail_out = room > 0x40000000u ? 0x40000000u : (uInt)room;
     uInt before = zs.avail_out;
     status = inflate(&zs, Z_NO_FLUSH);
-    length += before - zs.avail_out;
-    if (status == Z_BUF_ERROR && zs.avail_in == 0 && zs.avail_out > 0) break;
-    if (status == Z_BUF_ERROR) status = Z_OK;
+    size_t produced = before - zs.avail_out;
+    if (max_line && watch_lines(buffer + length, produced, max_line, &run, &line) != 0) {
+      snprintf(err, errlen, "line %zu is longer than %zu bytes", line, max_line);
+      result = -2;
+      break;
+    }
+    length += produced;
+    if (status == Z_STREAM_END) {
+      /* RFC 1952: a gzip file may hold several members one after another. */
+      size_t left = size - (size_t)((const unsigned char *)zs.next_in - data);
+      if (left >= 2 && zs.next_in[0] == 0x1f && zs.next_in[1] == 0x8b && inflateReset(&zs) == Z_OK) continue;
+      result = 0;
+      break;
+    }
+    if (status == Z_BUF_ERROR && zs.avail_in == 0 && zs.avail_out > 0) {
+      snprintf(err, errlen, "compressed stream is truncated");
+      break;
+    }
+    if (status != Z_OK && status != Z_BUF_ERROR) {
+      snprintf(err, errlen, "corrupt compressed stream (%s)", zs.msg ? zs.msg : "zlib error");
+      break;
+    }
   }
   inflateEnd(&zs);
-  if (!buffer) {
-    snprintf(err, errlen, "out of memory while decompressing");
+  if (result < 0) {
+    free(buffer);
+    if (result == -2) *outlen = line;
+    return result;
+  }
+  *out = buffer;
+  *outlen = length > max_output ? max_output : length;
+  return result;
+}
+
+int gepng_gzip(const unsigned char *data, size_t size, int level, unsigned char **out,
+               size_t *outlen, char *err, size_t errlen) {
+  *out = NULL;
+  *outlen = 0;
+  z_stream zs;
+  memset(&zs, 0, sizeof(zs));
+  if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    snprintf(err, errlen, "zlib could not start");
     return -1;
   }
+  size_t capacity = deflateBound(&zs, size > 0xffffffffu ? 0xffffffffu : (uLong)size) + 64;
+  if (size > 0xffffffffu) capacity = size + size / 1000 + 1024;
+  unsigned char *buffer = malloc(capacity);
+  if (!buffer) {
+    deflateEnd(&zs);
+    snprintf(err, errlen, "out of memory while compressing");
+    return -1;
+  }
+  zs.next_in = (Bytef *)data;
+  size_t length = 0;
+  int status = Z_OK;
+  while (status == Z_OK) {
+    size_t remaining_in = size - (size_t)((const unsigned char *)zs.next_in - data);
+    zs.avail_in = remaining_in > 0x40000000u ? 0x40000000u : (uInt)remaining_in;
+    size_t room = capacity - length;
+    zs.next_out = buffer + length;
+    zs.avail_out = room > 0x40000000u ? 0x40000000u : (uInt)room;
+    uInt before = zs.avail_out;
+    status = deflate(&zs, remaining_in > zs.avail_in ? Z_NO_FLUSH : Z_FINISH);
+    length += before - zs.avail_out;
+    if (status == Z_OK && length == capacity) {
+      unsigned char *grown = realloc(buffer, capacity * 2);
+      if (!grown) break;
+      buffer = grown;
+      capacity *= 2;
+    }
+  }
+  deflateEnd(&zs);
   if (status != Z_STREAM_END) {
     free(buffer);
-    if (length >= max_output)
-      snprintf(err, errlen, "decompressed data exceeds %zu bytes", max_output);
-    else if (status == Z_OK || status == Z_BUF_ERROR)
-      snprintf(err, errlen, "compressed stream is truncated");
-    else
-      snprintf(err, errlen, "corrupt compressed stream (%s)", zs.msg ? zs.msg : "zlib error");
+    snprintf(err, errlen, "compression failed");
     return -1;
   }
   *out = buffer;

@@ -11,11 +11,25 @@ final class GeneratorCommandTests: XCTestCase {
     let arguments = ["train", "gan", CommandLineTests.digits, "--epochs", "6", "--checkpoint-every", "100", "--out", run, "--quiet"]
     let process = Process()
     process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
-    process.arguments = arguments
+    process.arguments = Array(arguments.dropLast())  // not quiet: the progress line shows training is under way
     process.standardOutput = Pipe()
+    let errors = Pipe()
+    process.standardError = errors
     try process.run()
-    Thread.sleep(forTimeInterval: 3)  // about one epoch of 5,000 digits
+    // Wait for the first progress line (drawn once steps are done), not a fixed time; a watchdog
+    // ends the run if none comes, so a hang fails the test instead of blocking it.
+    let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+    DispatchQueue.global().asyncAfter(deadline: .now() + 600, execute: watchdog)
+    var stderr = ""
+    while !stderr.contains("training gan: ") {
+      let chunk = errors.fileHandleForReading.availableData
+      if chunk.isEmpty { break }
+      stderr += String(decoding: chunk, as: UTF8.self)
+    }
+    watchdog.cancel()
+    XCTAssertTrue(stderr.contains("training gan: "), "a progress line before Ctrl-C; stderr: \(stderr)")
     process.interrupt()  // SIGINT, as Ctrl-C
+    _ = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     XCTAssertEqual(process.terminationStatus, 130, "Ctrl-C exits with 130 after saving")
     let state = try String(contentsOfFile: run + "/checkpoint/state.txt", encoding: .utf8)

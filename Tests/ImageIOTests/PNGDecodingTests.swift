@@ -32,7 +32,8 @@ final class PNGDecodingTests: XCTestCase {
     let good = try readFile(Repo.fixtures + "/png/gray8.png")
     let cases: [(String, [UInt8], String)] = [
       ("truncated.png", Array(good.prefix(good.count / 2)), "truncated"),
-      ("corrupt.png", Array(good.prefix(33)) + [UInt8](repeating: 0x5a, count: 200), "PNG"),
+      // garbage where the next chunk's length should be: it claims 0x5a5a5a5a bytes
+      ("corrupt.png", Array(good.prefix(33)) + [UInt8](repeating: 0x5a, count: 200), "at offset 41, 192 remain"),
       ("text.png", Array("hello, I am not an image\n".utf8), "bad signature"),
       ("empty.png", [], "bad signature"),
     ]
@@ -43,6 +44,38 @@ final class PNGDecodingTests: XCTestCase {
         XCTAssertTrue(text.contains(reason), "message gives the reason: \(text)")
       }
     }
+  }
+
+  /// Real damaged files (fixtures/make_bad_pngs.py, checked there with Python's zlib): each fault
+  /// is reported by its own reason, which no other decode error carries.
+  func testCRCErrorAndWrongAdler32AreReportedByName() throws {
+    let cases = [
+      ("crc_error.png", "IDAT: CRC error", "CRC-32"),
+      ("bad_adler32.png", "incorrect data check", "Adler-32"),
+      // the bad trailer in its own chunk, read after the last row: still refused
+      ("bad_adler32_split.png", "incorrect data check", "Adler-32"),
+    ]
+    for (file, reason, checksum) in cases {
+      let path = Repo.fixtures + "/png/bad/" + file
+      XCTAssertThrowsError(try PNG.decode(readFile(path), path: path), file) { error in
+        let text = String(describing: error)
+        XCTAssertTrue(text.hasPrefix(path + ": "), text)
+        XCTAssertTrue(text.contains(reason), "\(file) gives '\(reason)': \(text)")
+        XCTAssertTrue(text.contains(checksum), "\(file) names the \(checksum) check: \(text)")
+      }
+    }
+    // The other fault's words never appear: the reasons tell the two apart.
+    let crc = String(describing: try XCTUnwrap(decodeError(Repo.fixtures + "/png/bad/crc_error.png")))
+    let adler = String(describing: try XCTUnwrap(decodeError(Repo.fixtures + "/png/bad/bad_adler32.png")))
+    XCTAssertFalse(crc.contains("Adler-32"), crc)
+    XCTAssertFalse(adler.contains("CRC"), adler)
+  }
+
+  private func decodeError(_ path: String) -> Error? {
+    do {
+      _ = try PNG.decode(readFile(path), path: path)
+      return nil
+    } catch { return error }
   }
 
   func testDecompressionBombIsRefusedBeforeAllocating() throws {

@@ -43,9 +43,11 @@ final class PlotTests: XCTestCase {
   }
 
   func testScatterOf70000PointsStaysCompact() {
-    var generator = SystemRandomNumberGenerator()
-    let x = (0..<70_000).map { _ in Double.random(in: -50...50, using: &generator) }
-    let y = (0..<70_000).map { _ in Double.random(in: -50...50, using: &generator) }
+    // Points spread evenly over the square by two irrational rotations (no generator: the same
+    // points, and the same SVG size, on every run).
+    func spread(_ i: Int, _ step: Double) -> Double { (Double(i) * step).truncatingRemainder(dividingBy: 1) * 100 - 50 }
+    let x = (0..<70_000).map { spread($0, 0.618_033_988_749_894_8) }
+    let y = (0..<70_000).map { spread($0, 0.414_213_562_373_095_1) }
     var chart = Chart(title: "t-SNE", xLabel: "", yLabel: "")
     chart.layers = [.points(name: "real", x: Array(x[..<35_000]), y: Array(y[..<35_000]), radius: 1.2),
                     .points(name: "fake", x: Array(x[35_000...]), y: Array(y[35_000...]), radius: 1.2)]

@@ -34,8 +34,17 @@ int gepng_encode(const unsigned char *pixels, uint32_t width, uint32_t height, i
                  size_t errlen);
 void gepng_free_buffer(unsigned char *buffer);
 
-/* Inflates a gzip or zlib stream held in memory, refusing to grow past max_output bytes. */
-int gepng_gunzip(const unsigned char *data, size_t size, size_t max_output, unsigned char **out,
-                 size_t *outlen, char *err, size_t errlen);
+/* Inflates a gzip (one or more members) or zlib stream held in memory, never holding more than
+   max_output + 1 bytes. Returns 0 when the whole stream fitted; 1 when it holds more than
+   max_output bytes (*out then holds the first max_output); -1 with a reason in err when it is
+   corrupt or truncated; -2 with the 1-based line number in *outlen when max_line > 0 and a line
+   runs past max_line bytes without '\n'.
+   *out is malloc'd; free with gepng_free_buffer. */
+int gepng_gunzip(const unsigned char *data, size_t size, size_t max_output, size_t max_line,
+                 unsigned char **out, size_t *outlen, char *err, size_t errlen);
+
+/* Compresses bytes as one gzip member at zlib level 0-9. */
+int gepng_gzip(const unsigned char *data, size_t size, int level, unsigned char **out,
+               size_t *outlen, char *err, size_t errlen);
 
 #endif
