@@ -114,6 +114,7 @@ public enum Importers {
   /// N×(H·W) (square), with optional labels from another .npy of integers.
   public static func readNPY(_ path: String, labels labelPath: String?) throws -> ImageSet {
     let array = try NPY.read(path)
+    if array.shape.count == 4 { return try readColorNPY(array, path: path, labels: labelPath) }  // N×H×W×3
     let count: Int, height: Int, width: Int
     switch array.shape.count {
     case 3: (count, height, width) = (array.shape[0], array.shape[1], array.shape[2])
@@ -173,6 +174,7 @@ extension Importers {
   /// Reads any supported source by its extension: `.npy`, `.csv[.gz]`, else MNIST IDX (labels
   /// found beside the images file when not given).
   public static func read(_ source: String, labels: String? = nil, labelColumn: LabelColumn = .auto) throws -> ImageSet {
+    if let set = try readArchiveOrPickle(source, labels: labels) { return set }  // .npz, CIFAR pickles
     let lower = source.lowercased()
     if lower.hasSuffix(".npy") { return try readNPY(source, labels: labels) }
     if lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz") { return try readCSV(source, labelColumn: labelColumn) }
