@@ -246,6 +246,53 @@ final class ColorImportTests: XCTestCase {
     XCTAssertEqual(written.values.map { UInt8($0) }, try expectedLevels(root + "/cifar10_py3_proto2/data_batch_1"))
   }
 
+  func testReadWithKeysAndColourMode() throws {
+    let npz = root + "/npz/gray_float_named.npz"
+    let named = try Importers.read(npz, keys: ImportKeys(images: "train_images", labels: "train_labels"))
+    XCTAssertEqual(named.pixels, try Importers.readNPZ(npz, imagesKey: "train_images", labelsKey: "train_labels").pixels)
+    XCTAssertEqual(named.labels, try Importers.readNPZ(npz, imagesKey: "train_images", labelsKey: "train_labels").labels)
+    let coarse = try Importers.read(root + "/cifar100_proto4/train", keys: ImportKeys(labels: "coarse_labels"))
+    XCTAssertEqual(coarse.labels.map { $0! }, try expectedLabels(root + "/cifar100_proto4/train.coarse.csv").names)
+    XCTAssertThrowsError(try Importers.read(Repo.digitsCSV, keys: ImportKeys(images: "x"))) { error in
+      XCTAssertTrue(String(describing: error).contains("applies to .npz archives and CIFAR-format batches"), "\(error)")
+    }
+    XCTAssertThrowsError(try Importers.read(root + "/npz/colour_savez.npz", labels: root + "/npz/colour_savez.y.npy")) { error in
+      XCTAssertTrue(String(describing: error).contains("carries its own labels"), "\(error)")
+    }
+    // luma: Pillow's convert("L") rounding on the 8-bit levels, as numpy computes it from the expected pixels
+    let batch = root + "/cifar10/data_batch_1"
+    let luma = try Importers.read(batch, keys: ImportKeys(), color: .luma)
+    XCTAssertEqual(luma.channels, 1)
+    let rgb = try expectedLevels(batch)
+    var expected: [UInt8] = []
+    for p in 0..<(rgb.count / 3) {
+      let red: UInt32 = UInt32(rgb[3 * p]) * 19595
+      let green: UInt32 = UInt32(rgb[3 * p + 1]) * 38470
+      let blue: UInt32 = UInt32(rgb[3 * p + 2]) * 7471
+      expected.append(UInt8((red + green + blue + 0x8000) >> 16))
+    }
+    XCTAssertEqual(levels(luma), expected)
+    // rgb: a gray source becomes R = G = B; auto keeps it gray
+    let gray = try Importers.read(npz, keys: ImportKeys(images: "train_images"), color: .rgb)
+    XCTAssertEqual(gray.channels, 3)
+    XCTAssertEqual(levels(gray), levels(named).flatMap { [$0, $0, $0] })
+    XCTAssertEqual(try Importers.read(npz, keys: ImportKeys(images: "train_images")).channels, 1)
+  }
+
+  /// A colour JPEG set loaded as RGB then converted equals the same set loaded under --color luma.
+  func testConvertedLumaMatchesLoadingAsLuma() throws {
+    let dir = temporaryDirectory("jpeg-luma")
+    for name in ["chelsea_baseline_420_q50", "chelsea_progressive_422"] {
+      try writeFile(dir + "/\(name).jpg", readFile(Repo.fixtures + "/jpeg/\(name).jpg"))
+    }
+    let rgb = try SampleDirectory.load(dir, options: LoadOptions(threads: 2))
+    var options = LoadOptions(threads: 2)
+    options.color = .luma
+    let luma = try SampleDirectory.load(dir, options: options)
+    XCTAssertEqual(rgb.converted(to: .luma).pixels, luma.pixels)
+    XCTAssertEqual(rgb.converted(to: .auto).pixels, rgb.pixels)
+  }
+
   func testBadColourArrayShapesAreExplained() throws {
     let dir = temporaryDirectory("npy-shapes")
     try NPY.writeUInt8(dir + "/chw.npy", shape: [2, 3, 8, 8], values: [UInt8](repeating: 1, count: 2 * 3 * 64))
