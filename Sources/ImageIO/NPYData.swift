@@ -109,6 +109,10 @@ struct NPYData {
   func forEachValue(_ body: (Int, Double) throws -> Void) rethrows {
     let kind = header.kind, size = kind.size
     try data.withUnsafeBytes { raw in
+      if kind == .u1 {  // images are mostly uint8: no per-value type switch
+        for i in 0..<header.count { try body(i, Double(raw[i])) }
+        return
+      }
       for i in 0..<header.count { try body(i, kind.load(raw, i * size)) }
     }
   }
