@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// MARK: - System libraries (Debian: libpng-dev, libopenblas-dev, libgsl-dev)
+// MARK: - System libraries (Debian: libpng-dev, libturbojpeg0-dev, libopenblas-dev, libgsl-dev)
 
 let systemLibraries: [Target] = [
   .systemLibrary(
@@ -10,6 +10,9 @@ let systemLibraries: [Target] = [
   .systemLibrary(
     name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
     providers: [.apt(["libopenblas-dev"])]),
+  .systemLibrary(
+    name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
+    providers: [.apt(["libturbojpeg0-dev"])]),
   // No pkgConfig here: `pkg-config gsl` adds -lgslcblas, and BLAS must come from OpenBLAS.
   .systemLibrary(name: "CGSL", path: "Sources/CGSL", providers: [.apt(["libgsl-dev"])]),
 ]
@@ -21,8 +24,10 @@ let modules: [Target] = [
   .target(
     name: "PNGCodec", dependencies: ["CPNG"], path: "Sources/PNGCodec",
     linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("z")]),
+  // zlib's raw inflate for .zip members (.npz archives), with its CRC-32.
+  .target(name: "ZipCodec", path: "Sources/ZipCodec", linkerSettings: [.linkedLibrary("z")]),
   .target(name: "Workers"),
-  .target(name: "ImageIO", dependencies: ["PNGCodec", "Workers"]),
+  .target(name: "ImageIO", dependencies: ["PNGCodec", "ZipCodec", "CTurboJPEG", "Workers"]),
   .target(name: "Plot"),
   .target(name: "LinearAlgebra", dependencies: ["CBLAS"]),
   .target(name: "TSNE", dependencies: ["CBLAS", "LinearAlgebra", "Workers"]),

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libpng-dev zlib1g-dev libopenblas-dev libgsl-dev pkg-config librsvg2-bin dataset-fashion-mnist unzip chromium)
+packages=(libpng-dev zlib1g-dev libturbojpeg0-dev libopenblas-dev libgsl-dev pkg-config librsvg2-bin dataset-fashion-mnist unzip chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,7 +1,9 @@
-/// Writes an image set as NumPy arrays: uint8 N×H×W images and, if labelled with integers, int64 labels.
+/// Writes an image set as NumPy arrays: uint8 N×H×W images (N×H×W×3 for colour) and, if
+/// labelled with integers, int64 labels.
 public func exportNPY(_ set: ImageSet, imagesPath: String, labelsPath: String?) throws {
   let levels = set.pixels.map(toGrayLevel)
-  try NPY.writeUInt8(imagesPath, shape: [set.count, set.height, set.width], values: levels)
+  let shape = [set.count, set.height, set.width] + (set.isColor ? [3] : [])
+  try NPY.writeUInt8(imagesPath, shape: shape, values: levels)
   guard let labelsPath else { return }
   var labels: [Int64] = []
   for (file, label) in zip(set.files, set.labels) {

@@ -153,6 +153,7 @@ public enum Importers {
   /// N×(H·W) (square), with optional labels from another .npy of integers.
   public static func readNPY(_ path: String, labels labelPath: String?, limits: ImportLimits = .standard) throws -> ImageSet {
     let array = try NPY.read(path, maxElements: limits.maxPixels)
+    if array.shape.count == 4 { return try readColorNPY(array, path: path, labels: labelPath) }  // N×H×W×3
     let count: Int, height: Int, width: Int
     switch array.shape.count {
     case 3: (count, height, width) = (array.shape[0], array.shape[1], array.shape[2])
@@ -218,6 +219,7 @@ extension Importers {
   public static func read(
     _ source: String, labels: String? = nil, labelColumn: LabelColumn = .auto, limits: ImportLimits = .standard
   ) throws -> ImageSet {
+    if let set = try readArchiveOrPickle(source, labels: labels) { return set }  // .npz, CIFAR pickles
     let lower = source.lowercased()
     if lower.hasSuffix(".npy") { return try readNPY(source, labels: labels, limits: limits) }
     if lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz") { return try readCSV(source, labelColumn: labelColumn, limits: limits) }

@@ -36,14 +36,14 @@ public struct LoadOptions: Sendable {
   }
 }
 
-/// Reads sample directories: every PNG below the directory, in sorted order, with labels taken
+/// Reads sample directories: every PNG and JPEG below the directory, in sorted order, with labels taken
 /// from `labels.csv` (file,label) if present, otherwise from the first subdirectory level.
 public enum SampleDirectory {
   /// The name of the optional label file at the top of a sample directory.
   public static let labelFileName = "labels.csv"
-  static let otherImageExtensions: Set<String> = ["jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp", "pgm", "ppm"]
+  static let otherImageExtensions: Set<String> = ["gif", "bmp", "tif", "tiff", "webp", "pgm", "ppm"]
 
-  /// Lists the PNG files below `directory` as sorted relative paths.
+  /// Lists the PNG and JPEG (.jpg, .jpeg) files below `directory` as sorted relative paths.
   ///
   /// Hidden files and folders are passed over; image files in other formats are an error (they
   /// would otherwise be silently left out of the evaluation); other files are ignored.
@@ -53,7 +53,7 @@ public enum SampleDirectory {
       throw EvalError.badFile(path: directory, reason: "no such directory")
     }
     guard isDirectory.boolValue else {
-      throw EvalError.badFile(path: directory, reason: "is not a directory; a sample set is a directory of PNG files")
+      throw EvalError.badFile(path: directory, reason: "is not a directory; a sample set is a directory of PNG or JPEG files")
     }
     var found: [String] = []
     try walk(directory, relative: "", into: &found)
@@ -85,11 +85,11 @@ public enum SampleDirectory {
         continue
       }
       let ext = (name as NSString).pathExtension.lowercased()
-      if ext == "png" {
+      if ImageFile.readableExtensions.contains(ext) {
         found.append(rel)
       } else if otherImageExtensions.contains(ext) {
         throw EvalError.badFile(
-          path: path, reason: "is a .\(ext) image; gan-eval reads PNG only (convert it, or move it out of the set)")
+          path: path, reason: "is a .\(ext) image; gan-eval reads PNG and JPEG only (convert it, or move it out of the set)")
       }
     }
   }
@@ -100,7 +100,7 @@ public enum SampleDirectory {
   {
     let files = try listImages(in: directory)
     guard !files.isEmpty else {
-      throw EvalError.badFile(path: directory, reason: "contains no PNG images (looked in all subdirectories)")
+      throw EvalError.badFile(path: directory, reason: "contains no PNG images nor JPEGs (looked in all subdirectories)")
     }
     let labelMap = try readLabelFile(in: directory)
     var labels: [String?] = files.map { file in
@@ -117,7 +117,7 @@ public enum SampleDirectory {
     var firstChannels = 1
     while firstGood < files.count {
       do {
-        try PNG.decode(
+        try ImageFile.decode(
           readFile(directory + "/" + files[firstGood]), path: directory + "/" + files[firstGood], maxPixels: options.maxPixels,
           keepColor: options.color != .luma
         ) { w, h, _, c, _ in
@@ -131,7 +131,7 @@ public enum SampleDirectory {
       }
     }
     guard let (width, height) = target, firstGood < files.count else {
-      throw EvalError.badFile(path: directory, reason: "none of its \(files.count) PNG files could be read")
+      throw EvalError.badFile(path: directory, reason: "none of its \(files.count) \(kind(of: files)) files could be read")
     }
     let channels = options.color == .rgb ? 3 : (options.color == .luma ? 1 : firstChannels)
     let size = width * height * channels
@@ -144,7 +144,7 @@ public enum SampleDirectory {
         try parallelFor(files.count, threads: options.threads) { index in
           let path = directory + "/" + files[index]
           do {
-            try PNG.decode(readFile(path), path: path, maxPixels: options.maxPixels, keepColor: options.color != .luma) { w, h, depth, c, values in
+            try ImageFile.decode(readFile(path), path: path, maxPixels: options.maxPixels, keepColor: options.color != .luma) { w, h, depth, c, values in
               if depth > 8 { status[index] = .loaded16 }
               if c > channels {
                 status[index] = .colorInGraySet
@@ -197,7 +197,7 @@ public enum SampleDirectory {
       }
     }
     if keep.isEmpty {
-      throw EvalError.badFile(path: directory, reason: "none of its \(files.count) PNG files could be read")
+      throw EvalError.badFile(path: directory, reason: "none of its \(files.count) \(kind(of: files)) files could be read")
     }
     if keep.count < files.count {
       var compact = [Float]()
@@ -209,6 +209,13 @@ public enum SampleDirectory {
     return ImageSet(
       name: setName, source: directory, width: width, height: height, files: keep.map { files[$0] },
       labels: labels, pixels: pixels, skipped: skipped, bitDepth: bitDepth, channels: channels)
+  }
+
+  /// "PNG", "JPEG" or "image": what the files of a set are, for messages.
+  static func kind(of files: [String]) -> String {
+    if files.allSatisfy({ $0.lowercased().hasSuffix(".png") }) { return "PNG" }
+    if files.allSatisfy(ImageFile.hasJPEGName) { return "JPEG" }
+    return "image"
   }
 
   /// Copies an image's values into a set's storage: as they are, or a gray image into R = G = B.
