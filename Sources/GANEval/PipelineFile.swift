@@ -119,7 +119,7 @@ public struct PipelineFile: Sendable {
       guard let fieldsMapping = body.mapping else { throw fail(body, "\(kind.rawValue): needs a mapping of fields") }
       var step = Step(name: "", kind: kind, line: kindNode.mark?.line ?? 0, fields: [:], options: [:], evaluations: [])
       let allowed: [Kind: Set<String>] = [
-        .import: ["name", "source", "labels", "limit"], .train: ["name", "generator", "plugin", "input", "options", "resume"],
+        .import: ["name", "source", "labels", "limit", "images-key", "labels-key"], .train: ["name", "generator", "plugin", "input", "options", "resume"],
         .sample: ["name", "run", "n", "labels", "seed"], .filter: ["name", "transform", "plugin", "input", "options"], .evaluate: ["name", "metrics"],
         .classifier: ["name", "input", "options"],
       ]

@@ -138,8 +138,9 @@ public enum PipelineRun {
     switch step.kind {
     case .import:
       let (_, line) = try ImportRun.run(
-        source: step.fields["source"]!, labels: step.fields["labels"], limit: step.fields["limit"].flatMap(Int.init), output: directory,
-        overwrite: true, threads: context.threads)
+        source: step.fields["source"]!, labels: step.fields["labels"],
+        keys: ImportKeys(images: step.fields["images-key"], labels: step.fields["labels-key"]), color: context.color,
+        limit: step.fields["limit"].flatMap(Int.init), output: directory, overwrite: true, threads: context.threads)
       return ([line], false)
     case .train:
       let name = step.fields["generator"] ?? "gan"
