@@ -1,5 +1,6 @@
 import EvalCore
 import FeatureSpace
+import SetStatistics
 import Foundation
 import ImageIO
 import Plot
@@ -20,6 +21,8 @@ public struct FeatureMetric: Metric, PluginDeclaration {
   public var kidSize: Int
   public var k: Int
   public var pairs: Int
+  public var bootstrap: Int
+  public var floor: Bool
 
   public static let options: [OptionSpec] = [
     .path("model", "Classifier directory from `gan-eval classifier train` (for the classifier feature space).", role: .artifact),
@@ -33,6 +36,8 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     .int("kid-size", default: 1000, 2...100_000, "Images per set in each KID subset."),
     .int("k", default: 5, 1...100, "k for the precision/recall/density/coverage balls."),
     .int("pairs", default: 20, 0...200, "Closest generated–real pairs shown in memorisation.svg."),
+    .int("bootstrap", default: 200, 0...10_000, "Bootstrap replicates for the 95% intervals in scalars.csv (0: no intervals)."),
+    .bool("floor", default: true, "Also compare two seeded halves of the real set: what a perfect generator would score (the floor column)."),
   ]
 
   public init(options: OptionValues) throws {
@@ -60,6 +65,8 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     kidSize = options.int("kid-size")
     k = options.int("k")
     pairs = options.int("pairs")
+    bootstrap = options.int("bootstrap")
+    floor = options.bool("floor")
   }
 
   public var notes: [(String, JSON)] {
@@ -99,6 +106,7 @@ public struct FeatureMetric: Metric, PluginDeclaration {
       scalars.append((space, result.json))
       warnings += result.warnings
       report.lines.append(result.line)
+      report.records += result.records
     }
     report.tables.append(table)
 
@@ -156,6 +164,7 @@ public struct FeatureMetric: Metric, PluginDeclaration {
   }
 
   struct Comparison {
+    var records: [ScalarRecord] = []
     var rows: [(String, Double, Double?, Int, Int)] = []
     var json: JSON = .null
     var warnings: [String] = []
@@ -195,6 +204,9 @@ public struct FeatureMetric: Metric, PluginDeclaration {
       ("one_nn_fake_accuracy", .number(nn.fakeAccuracy)), ("one_nn_n_per_set", .int(balanced)),
       ("dimension", .int(real.columns)), ("real_covariance_rank", .int(realStats.rank)), ("fake_covariance_rank", .int(fakeStats.rank)),
     ])
+    result.records = intervals(
+      real: real, fake: fake, realSample: realSample, fakeSample: fakeSample, balanced: balanced, space: space, fd: fd, kidSubsetMean: kid.mean,
+      context: context)
     result.line =
       "\(space) (d=\(real.columns)): FD \(format4(fd)), KID \(String(format: "%.5f ± %.5f", kid.mean, kid.std)), precision \(format4(prdc.precision)), recall \(format4(prdc.recall)), density \(format4(prdc.density)), coverage \(format4(prdc.coverage)), 1-NN accuracy \(format4(nn.accuracy)) (0.5 ideal)"
     return result
@@ -221,4 +233,53 @@ func median(_ sorted: [Double]) -> Double {
   guard !sorted.isEmpty else { return .nan }
   let mid = sorted.count / 2
   return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+extension FeatureMetric {
+  /// The headline numbers of one feature space with their 95% intervals (a seeded bootstrap over
+  /// images, each set resampled independently, reusing the centred rows and neighbour lists; the
+  /// percentiles are shifted by the replicates' bias, see SetStatistics) and the real-vs-real floor.
+  /// KID's interval is for the unbiased MMD² of the full sets, the quantity the subset mean estimates.
+  func intervals(
+    real: FeatureMatrix, fake: FeatureMatrix, realSample: FeatureMatrix, fakeSample: FeatureMatrix, balanced: Int, space: String, fd: Double,
+    kidSubsetMean: Double, context: RunContext
+  ) -> [ScalarRecord] {
+    let plan = BootstrapPlan(replicates: bootstrap, seed: context.seed ^ 0xB007)
+    let set = "fake vs real"
+    func record(_ metric: String, _ estimate: Estimate, _ nReal: Int, _ nFake: Int, floor: Double?, value: Double? = nil) -> ScalarRecord {
+      ScalarRecord(
+        metric: metric, space: space, set: set, value: value ?? estimate.value, low: estimate.low, high: estimate.high, nReal: nReal, nFake: nFake,
+        method: bootstrap > 0 ? estimate.method.rawValue : IntervalMethod.none.rawValue, floor: floor)
+    }
+    let fdEstimate = frechetDistanceEstimate(real: real, fake: fake, plan: plan, threads: context.threads)
+    let kidEstimate = kernelDistanceEstimate(real: real, fake: fake, plan: plan, threads: context.threads)
+    let prdc = NeighbourBootstrap(real: realSample, fake: fakeSample, k: k, threads: context.threads).estimates(plan: plan, threads: context.threads)
+    let nn = NeighbourBootstrap(
+      real: realSample.subset(Array(0..<balanced)), fake: fakeSample.subset(Array(0..<balanced)), k: k, threads: context.threads
+    ).estimates(plan: plan, threads: context.threads)
+    // the floor: two disjoint seeded halves of the real set at the same n as the comparison (or the largest possible)
+    var floors: (fd: Double, kid: Double, prdc: NeighbourValues, nn: NeighbourValues)?
+    if floor && real.rows >= 4 {
+      let split = FloorSplit(realCount: real.rows, target: fake.rows, seed: context.seed ^ 0xF100)
+      let a = real.subset(split.first), b = real.subset(split.second)
+      let none = BootstrapPlan(replicates: 0, seed: 0)
+      let sampleA = a.subset(Array(0..<min(a.rows, maxSamples))), sampleB = b.subset(Array(0..<min(b.rows, maxSamples)))
+      let half = min(sampleA.rows, sampleB.rows)
+      floors = (
+        frechetDistance(GaussianStatistics(a), GaussianStatistics(b)), kernelDistanceEstimate(real: a, fake: b, plan: none, threads: context.threads).value,
+        NeighbourBootstrap(real: sampleA, fake: sampleB, k: k, threads: context.threads).fullSetValues,
+        NeighbourBootstrap(real: sampleA.subset(Array(0..<half)), fake: sampleB.subset(Array(0..<half)), k: k, threads: context.threads).fullSetValues
+      )
+    }
+    let (n, m, ns, ms) = (real.rows, fake.rows, realSample.rows, fakeSample.rows)
+    return [
+      record("frechet_distance", fdEstimate, n, m, floor: floors?.fd, value: fd),
+      record("kid_full_mmd2", kidEstimate, n, m, floor: floors?.kid),
+      record("precision", prdc.precision, ns, ms, floor: floors?.prdc.precision),
+      record("recall", prdc.recall, ns, ms, floor: floors?.prdc.recall),
+      record("density", prdc.density, ns, ms, floor: floors?.prdc.density),
+      record("coverage", prdc.coverage, ns, ms, floor: floors?.prdc.coverage),
+      record("one_nn_accuracy", nn.oneNNAccuracy, balanced, balanced, floor: floors?.nn.oneNNAccuracy),
+    ]
+  }
 }
