@@ -26,6 +26,8 @@ public struct TSNEOptions: Sendable {
   /// (openTSNE's `n_interpolation_points` 3 and `1/ints_in_interval` 1).
   public var interpolationNodes = 3
   public var interpolationIntervalWidth = 1.0
+  /// How the kNN behind the sparse affinities (Barnes-Hut, FFT) is found.
+  public var knn = KNNMethod.auto
   public var seed: UInt64 = 0
   public var threads = defaultThreadCount
   /// Iterations between KL evaluations (for progress and the no-progress stop).
@@ -115,7 +117,8 @@ public enum TSNE {
         throw TSNEError.badOption("--method fft supports 2 dimensions with one degree of freedom; use --method barnes-hut for --dims 3 or --dof")
       }
       let k = min(n - 1, Int(3 * options.perplexity))
-      let neighbors = NearestNeighbors(data, rows: n, columns: d, k: max(k, 1), threads: options.threads)
+      let index = makeNeighborIndex(options.knn, data: data, rows: n, columns: d, seed: options.seed)
+      let neighbors = index.build(k: max(k, 1), threads: options.threads)
       let p = Affinities.sparse(neighbors, count: n, perplexity: options.perplexity, threads: options.threads)
       if options.method == .fft {
         var interpolation = InterpolationGradient(p: p, threads: options.threads)
