@@ -3,7 +3,7 @@ import Workers
 
 /// Exact k nearest neighbours by squared Euclidean distance, computed in blocks with BLAS.
 /// Ties are broken by the lower index, so the result is the same for any thread count.
-public struct NearestNeighbors: Sendable {
+public struct NearestNeighbors: Sendable, Equatable {
   public let k: Int
   /// n × k neighbour indices, nearest first (the point itself excluded).
   public let indices: [Int32]

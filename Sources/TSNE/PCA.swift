@@ -8,12 +8,16 @@ public struct PCA {
   public let components: Int
   /// The variance along each kept component, largest first.
   public let variances: [Double]
+  /// The column means subtracted before projecting (d values).
+  public let mean: [Double]
+  /// The principal axes, d × k row-major (column c is axis c).
+  public let basis: [Double]
 
   /// Projects `n` rows of `d` values onto the top `k` principal axes. Each axis's sign is fixed so
   /// that its largest-magnitude loading is positive, which makes the result reproducible.
   public init(_ data: [Double], rows n: Int, columns d: Int, components k: Int) {
     precondition(n >= 1 && d >= 1 && k >= 1 && k <= d && data.count == n * d)
-    let centered = LinearAlgebra.centered(data, rows: n, columns: d).centered
+    let (mean, centered) = LinearAlgebra.centered(data, rows: n, columns: d)
     var matrix = covariance(centered: centered, rows: n, columns: d)
     let (values, vectors) = symmetricEigen(&matrix, order: d)  // ascending; vectors column-major
     var basis = [Double](repeating: 0, count: d * k)  // d × k row-major
@@ -31,5 +35,7 @@ public struct PCA {
     self.projected = projected
     self.components = k
     self.variances = variances
+    self.mean = mean
+    self.basis = basis
   }
 }

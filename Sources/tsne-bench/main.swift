@@ -7,6 +7,25 @@ import ImageIO
 import TSNE
 
 let arguments = CommandLine.arguments
+// tsne-bench place MAP_ROWS.npy NEW_ROWS.npy THREADS: builds a map of the first file's rows (PCA
+// to 50, default t-SNE), places the second file's rows into it with the placement defaults, and
+// prints one JSON line with both times and both coordinate sets (for bench/tsne_transform_bench.py).
+if arguments.count == 5 && arguments[1] == "place", let threads = Int(arguments[4]) {
+  let reference = try NPY.read(arguments[2]), fresh = try NPY.read(arguments[3])
+  var options = TSNEOptions()
+  options.threads = threads
+  var clock = Date()
+  let map = try TSNEMap.build(reference.values, rows: reference.shape[0], columns: reference.shape[1], options: options).map
+  let mapSeconds = Date().timeIntervalSince(clock)
+  var placing = PlacementOptions()
+  placing.threads = threads
+  clock = Date()
+  let placed = try map.place(fresh.values, count: fresh.shape[0], options: placing)
+  let placeSeconds = Date().timeIntervalSince(clock)
+  let list = { (values: [Double]) in "[" + values.map { String($0) }.joined(separator: ",") + "]" }
+  print("{\"map_seconds\": \(mapSeconds), \"place_seconds\": \(placeSeconds), \"map\": \(list(map.embedding)), \"placed\": \(list(placed.coordinates))}")
+  exit(0)
+}
 // tsne-bench knn X.npy exact|approx K THREADS OUT.npy: writes the n × k neighbour indices (int64,
 // flattened) and prints {"seconds": ...}; bench/tsne_knn_bench.py scores recall against exact.
 if arguments.count == 7 && arguments[1] == "knn", let method = KNNMethod(rawValue: arguments[3]), let k = Int(arguments[4]),
