@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Approximate kNN side by side: gan-eval's NN-descent against pynndescent and exact kNN.
 
-Usage: bench/tsne_knn_bench.py TSNE_BENCH_BIN [REPEATS]
+Usage: bench/tsne_knn_bench.py TSNE_BENCH_BIN [REPEATS]   (needs `.venv/bin/pip install pynndescent`)
 Same PCA-50 Fashion-MNIST input as bench/tsne_bench.py (numpy SVD of pixels/255), k = 90
 (3 x perplexity 30), 2 threads each. Recall@90 = mean over points of |found ∩ exact| / 90, the
 exact lists coming from gan-eval's exact BLAS kNN (ties to the lower index). pynndescent is asked
