@@ -127,6 +127,12 @@ public struct NNDescentIndex: NeighborIndex {
         attempt += 1
         if j != i { heaps.push(i, distance: rows.distance(i, j), index: Int32(j), state: 1) }
       }
+      // small sets: a sweep guarantees full lists (k < n)
+      var j = 0
+      while heaps.indices[i * k] < 0 && j < n {
+        if j != i { heaps.push(i, distance: rows.distance(i, j), index: Int32(j), state: 1) }
+        j += 1
+      }
     }
   }
 

@@ -80,13 +80,29 @@ public struct TSNEMap: Sendable, Equatable {
       (features, mean, basis, featureColumns) = (pca.projected, pca.mean, pca.basis, components)
     }
     let embedding = try TSNE.embed(features, rows: n, columns: featureColumns, options: options, observer: observer)
-    let k = min(n - 1, max(1, Int(3 * options.perplexity)))
-    let neighbors = makeNeighborIndex(options.knn, data: features, rows: n, columns: featureColumns, seed: options.seed)
-      .build(k: k, threads: options.threads)
     let map = try TSNEMap(
-      embedding: embedding.coordinates, dims: embedding.dims, inputColumns: d, projectionMean: mean, projectionBasis: basis,
-      features: features, featureColumns: featureColumns, neighbors: neighbors, perplexity: options.perplexity, seed: options.seed)
+      run: embedding, features: features, featureColumns: featureColumns, inputColumns: d, projectionMean: mean, projectionBasis: basis,
+      options: options)
     return (map, embedding)
+  }
+
+  /// The map of a finished run: `features` (n × featureColumns) are the rows t-SNE embedded,
+  /// made from the inputs by the PCA `projectionMean`/`projectionBasis` (both empty when the
+  /// features are the inputs). The run's kNN lists are kept; the exact method has none, so they
+  /// are found here (`options.knn`, k = 3·perplexity).
+  public init(
+    run embedding: Embedding, features: [Double], featureColumns: Int, inputColumns: Int, projectionMean: [Double] = [],
+    projectionBasis: [Double] = [], options: TSNEOptions
+  ) throws {
+    let n = features.count / max(featureColumns, 1)
+    let k = min(n - 1, max(1, Int(3 * options.perplexity)))
+    let neighbors =
+      embedding.neighbors
+      ?? makeNeighborIndex(options.knn, data: features, rows: n, columns: featureColumns, seed: options.seed).build(k: k, threads: options.threads)
+    try self.init(
+      embedding: embedding.coordinates, dims: embedding.dims, inputColumns: inputColumns, projectionMean: projectionMean,
+      projectionBasis: projectionBasis, features: features, featureColumns: featureColumns, neighbors: neighbors,
+      perplexity: options.perplexity, seed: options.seed)
   }
 
   /// New input rows (m × inputColumns) in the map's feature space: centred by the map's mean and

@@ -107,3 +107,16 @@ final class NeighborIndexTests: XCTestCase {
     XCTAssertEqual(one.coordinates, three.coordinates)
   }
 }
+
+extension NeighborIndexTests {
+  /// Tiny sets, k up to n − 1: every list is full and equals the exact one.
+  func testNNDescentOnTinySetsIsExact() throws {
+    let x = try fashion50(120)
+    for (n, k) in [(12, 11), (40, 39), (120, 100)] {
+      let rows = Array(x[0..<(n * 50)])
+      let approx = NNDescentIndex(rows, rows: n, columns: 50, seed: 3).build(k: k, threads: 2)
+      let exact = ExactNeighborIndex(rows, rows: n, columns: 50).build(k: k, threads: 2)
+      XCTAssertEqual(approx.recall(against: exact), 1, "n \(n), k \(k)")
+    }
+  }
+}
