@@ -5,7 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
 if [ "$what" = pixel ] || [ "$what" = all ]; then .venv/bin/python bench/bench.py .build/release/gan-eval; fi
-if [ "$what" = tsne ] || [ "$what" = all ]; then .venv/bin/python bench/tsne_bench.py .build/release/tsne-bench; fi
+if [ "$what" = tsne ] || [ "$what" = all ]; then
+  .venv/bin/python bench/tsne_bench.py .build/release/tsne-bench
+  .venv/bin/python bench/tsne_knn_bench.py .build/release/tsne-bench
+  .venv/bin/python bench/tsne_transform_bench.py .build/release/tsne-bench
+fi
 if [ "$what" = classifier ] || [ "$what" = all ]; then .venv/bin/python bench/classifier_bench.py .build/release/gan-eval; fi
 if [ "$what" = gan ] || [ "$what" = all ]; then .venv/bin/python bench/gan_bench.py .build/release/gan-eval .build/release/gemm-bench; fi
 if [ "$what" = setstats ] || [ "$what" = all ]; then .venv/bin/python bench/setstats_bench.py .build/release/setstats-bench && .venv/bin/python bench/setstats_coverage.py .build/release/setstats-bench && .venv/bin/python bench/setstats_files.py .build/release/setstats-bench; fi
@@ -14,7 +18,7 @@ if [ "$what" = setstats ] || [ "$what" = all ]; then .venv/bin/python bench/sets
   echo
   echo "Made by \`make bench\` (bench/run.sh); each section comes from one run of its script on this machine (2 cores, shared and noisy: read the ratios)."
   echo
-  for section in bench/results/pixel.md bench/results/tsne.md bench/results/classifier.md bench/results/gan.md bench/results/setstats.md bench/results/setstats_coverage.md bench/results/setstats_files.md; do
+  for section in bench/results/pixel.md bench/results/tsne.md bench/results/tsne_knn.md bench/results/tsne_transform.md bench/results/classifier.md bench/results/gan.md bench/results/setstats.md bench/results/setstats_coverage.md bench/results/setstats_files.md; do
     [ -f "$section" ] && { cat "$section"; echo; }
   done
 } > BENCHMARKS.md.partial && mv BENCHMARKS.md.partial BENCHMARKS.md

@@ -3,7 +3,7 @@ import Workers
 
 /// Exact k nearest neighbours by squared Euclidean distance, computed in blocks with BLAS.
 /// Ties are broken by the lower index, so the result is the same for any thread count.
-public struct NearestNeighbors: Sendable {
+public struct NearestNeighbors: Sendable, Equatable {
   public let k: Int
   /// n × k neighbour indices, nearest first (the point itself excluded).
   public let indices: [Int32]
@@ -12,28 +12,40 @@ public struct NearestNeighbors: Sendable {
 
   public init(_ data: [Double], rows n: Int, columns d: Int, k: Int, threads: Int) {
     precondition(k >= 1 && k < n)
-    var norms = [Double](repeating: 0, count: n)
-    for i in 0..<n { var s = 0.0; for j in 0..<d { s += data[i * d + j] * data[i * d + j] }; norms[i] = s }
-    var indices = [Int32](repeating: 0, count: n * k)
-    var distances = [Double](repeating: 0, count: n * k)
+    self.init(queries: data, rows: n, reference: data, referenceRows: n, columns: d, k: k, threads: threads, excludingSelf: true)
+  }
+
+  /// Each of `m` query rows' `k` nearest rows of `reference` (n × d); with `excludingSelf` the
+  /// queries are the reference itself and row i skips itself.
+  public init(
+    queries: [Double], rows m: Int, reference: [Double], referenceRows n: Int, columns d: Int, k: Int, threads: Int,
+    excludingSelf: Bool = false
+  ) {
+    precondition(k >= 1 && k <= n - (excludingSelf ? 1 : 0) && queries.count == m * d && reference.count == n * d)
+    let norms = Self.squaredNorms(reference, rows: n, columns: d)
+    let queryNorms = excludingSelf ? norms : Self.squaredNorms(queries, rows: m, columns: d)
+    var indices = [Int32](repeating: 0, count: m * k)
+    var distances = [Double](repeating: 0, count: m * k)
     let block = 256
-    let blocks = (n + block - 1) / block
+    let blocks = (m + block - 1) / block
     indices.withUnsafeMutableBufferPointer { ib in
       distances.withUnsafeMutableBufferPointer { db in
         let outIndex = SharedBuffer(ib.baseAddress!), outDistance = SharedBuffer(db.baseAddress!)
         try? parallelFor(blocks, threads: threads) { b in
-          let start = b * block, rows = min(block, n - start)
+          let start = b * block, rows = min(block, m - start)
           var gram = [Double](repeating: 0, count: rows * n)
-          data.withUnsafeBufferPointer { x in
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(d), 1,
-                        x.baseAddress! + start * d, Int32(d), x.baseAddress!, Int32(d), 0, &gram, Int32(n))
+          queries.withUnsafeBufferPointer { q in
+            reference.withUnsafeBufferPointer { x in
+              cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(d), 1,
+                          q.baseAddress! + start * d, Int32(d), x.baseAddress!, Int32(d), 0, &gram, Int32(n))
+            }
           }
           var heap = BoundedMaxHeap(capacity: k)
           for r in 0..<rows {
             let i = start + r
             heap.removeAll()
-            for j in 0..<n where j != i {
-              let distance = max(norms[i] + norms[j] - 2 * gram[r * n + j], 0)
+            for j in 0..<n where !(excludingSelf && j == i) {
+              let distance = max(queryNorms[i] + norms[j] - 2 * gram[r * n + j], 0)
               heap.offer(distance, Int32(j))
             }
             let sorted = heap.sorted()
@@ -45,9 +57,35 @@ public struct NearestNeighbors: Sendable {
         }
       }
     }
+    self.init(k: k, indices: indices, distances: distances)
+  }
+
+  /// Neighbour lists found elsewhere (n × k each, nearest first).
+  public init(k: Int, indices: [Int32], distances: [Double]) {
+    precondition(indices.count == distances.count && k >= 1 && indices.count % k == 0)
     self.k = k
     self.indices = indices
     self.distances = distances
+  }
+
+  /// The number of points that have neighbour lists.
+  public var count: Int { indices.count / k }
+
+  /// The mean over points of |approximate kNN ∩ exact kNN| / k (recall@k), comparing index sets.
+  public func recall(against exact: NearestNeighbors) -> Double {
+    precondition(exact.count == count && exact.k >= k)
+    var hits = 0
+    for i in 0..<count {
+      let truth = Set(exact.indices[(i * exact.k)..<(i * exact.k + k)])
+      for slot in 0..<k where truth.contains(indices[i * k + slot]) { hits += 1 }
+    }
+    return Double(hits) / Double(count * k)
+  }
+
+  private static func squaredNorms(_ data: [Double], rows n: Int, columns d: Int) -> [Double] {
+    var norms = [Double](repeating: 0, count: n)
+    for i in 0..<n { var s = 0.0; for j in 0..<d { s += data[i * d + j] * data[i * d + j] }; norms[i] = s }
+    return norms
   }
 }
 

@@ -8,8 +8,9 @@ public struct PCA {
   public let components: Int
   /// The variance along each kept component, largest first.
   public let variances: [Double]
-  /// The fitted column means (d) and the d × k basis (row-major), to project other data.
+  /// The column means subtracted before projecting (d values).
   public let mean: [Double]
+  /// The principal axes, d × k row-major (column c is axis c).
   public let basis: [Double]
 
   /// Projects `n` rows of `d` values onto the top `k` principal axes. Each axis's sign is fixed so

@@ -26,6 +26,8 @@ public struct TSNEOptions: Sendable {
   /// (openTSNE's `n_interpolation_points` 3 and `1/ints_in_interval` 1).
   public var interpolationNodes = 3
   public var interpolationIntervalWidth = 1.0
+  /// How the kNN behind the sparse affinities (Barnes-Hut, FFT) is found.
+  public var knn = KNNMethod.auto
   public var seed: UInt64 = 0
   public var threads = defaultThreadCount
   /// Iterations between KL evaluations (for progress and the no-progress stop).
@@ -70,6 +72,8 @@ public struct Embedding: Sendable {
   public var learningRateAfterExaggeration: Double
   /// Seconds per phase: "affinities", "optimisation".
   public var seconds: [(String, Double)]
+  /// The kNN lists behind the sparse affinities (Barnes-Hut, FFT); nil for the exact method.
+  public var neighbors: NearestNeighbors? = nil
 }
 
 public enum TSNEError: Error, CustomStringConvertible, Equatable {
@@ -105,6 +109,7 @@ public enum TSNE {
     openblas_set_num_threads(1)  // we parallelise ourselves; keeps BLAS results thread-count independent
     let clock = Date()
     let gradient: GradientComputer
+    var found: NearestNeighbors? = nil
     switch options.method {
     case .exact:
       let distances = squaredDistances(data, rows: n, columns: d)
@@ -115,7 +120,9 @@ public enum TSNE {
         throw TSNEError.badOption("--method fft supports 2 dimensions with one degree of freedom; use --method barnes-hut for --dims 3 or --dof")
       }
       let k = min(n - 1, Int(3 * options.perplexity))
-      let neighbors = NearestNeighbors(data, rows: n, columns: d, k: max(k, 1), threads: options.threads)
+      let index = makeNeighborIndex(options.knn, data: data, rows: n, columns: d, seed: options.seed)
+      let neighbors = index.build(k: max(k, 1), threads: options.threads)
+      found = neighbors
       let p = Affinities.sparse(neighbors, count: n, perplexity: options.perplexity, threads: options.threads)
       if options.method == .fft {
         var interpolation = InterpolationGradient(p: p, threads: options.threads)
@@ -134,7 +141,7 @@ public enum TSNE {
     return Embedding(
       coordinates: y, dims: options.dims, kl: kl, iterations: iterations, method: options.method, learningRate: rates.exploring,
       learningRateAfterExaggeration: rates.after,
-      seconds: [("affinities", affinitySeconds), ("optimisation", Date().timeIntervalSince(start))])
+      seconds: [("affinities", affinitySeconds), ("optimisation", Date().timeIntervalSince(start))], neighbors: found)
   }
 
   /// The learning rates during and after early exaggeration (see `TSNEOptions.schedule`).

@@ -84,6 +84,8 @@ final class TSNEQualityTests: XCTestCase {
     let trust = EmbeddingQuality.trustworthiness(input: x, columns: 50, embedding: result.coordinates, dims: 2, rows: n, k: 10, threads: 2)
     let sklearn = golden["barnes_hut_5000"]!["trustworthiness_k10"] as! Double
     XCTAssertGreaterThanOrEqual(trust, sklearn - 0.005, "trustworthiness \(trust) vs scikit-learn \(sklearn)")
+    let sklearnKL = golden["barnes_hut_5000"]!["kl"] as! Double
+    XCTAssertLessThanOrEqual(abs(result.kl - sklearnKL) / sklearnKL, 0.02, "Barnes-Hut 5000 KL \(result.kl) vs scikit-learn \(sklearnKL)")
     print("tsne-quality: Barnes-Hut 5000 trustworthiness \(trust) (scikit-learn \(sklearn)), KL \(result.kl) (scikit-learn \(golden["barnes_hut_5000"]!["kl"]!))")
   }
 }
