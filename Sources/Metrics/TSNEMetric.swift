@@ -24,6 +24,8 @@ public struct TSNEMetric: Metric, PluginDeclaration {
   public var classFilter: String?
   public var maxPerSet: Int?
   public var features = FeatureRequest(name: "pixels")
+  public var saveMap: String?
+  public var map: String?
 
   public static let options: [OptionSpec] = [
     .int("dims", default: 2, 2...3, "Embedding dimensions."),
@@ -39,6 +41,9 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     .string("class", "Embed only images with this label (e.g. 5)."),
     .int("max-per-set", 2...10_000_000, "Use at most N images per set (a seeded random subset)."),
     .string("features", default: "pixels", "The feature space to embed: pixels, or a features plugin (NAME or NAME:key=value,...)."),
+    .choice("knn", default: KNNMethod.auto, "Nearest neighbours for the affinities: exact, approx (NN-descent), or auto (approx from 20,000 images)."),
+    .path("save-map", "Also save the embedding as a map file (embedding, PCA basis, features, neighbours) to place other sets into later."),
+    .path("map", "Place the sets into this saved map (from --save-map) instead of embedding them; the map's points stay fixed."),
   ]
 
   public init(options: OptionValues) throws {
@@ -61,6 +66,12 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     classFilter = options.string("class")
     if options.has("max-per-set") { maxPerSet = options.int("max-per-set") }
     features = try FeatureRequest(parsing: options.string("features") ?? "pixels")
+    self.options.knn = options.choice("knn")
+    saveMap = options.string("save-map")
+    map = options.string("map")
+    if saveMap != nil && map != nil {
+      throw EvalError.badParameter(name: "--map", reason: "places sets into a saved map; --save-map makes one: give one of them")
+    }
   }
 
   public var notes: [(String, JSON)] {
@@ -70,6 +81,7 @@ public struct TSNEMetric: Metric, PluginDeclaration {
   }
 
   public func evaluate(_ sets: [ImageSet], context: RunContext) throws -> Report {
+    if let map { return try place(sets, into: map, context: context) }
     // 1. the images to embed: optional class filter and seeded per-set subsample
     var chosen: [[Int]] = []
     for set in sets {
@@ -130,9 +142,12 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     // 3. PCA first when the images have more dimensions than asked for
     let clock = Date()
     var columns = d
+    var fitted: PCA?
     if pcaComponents > 0 && d > pcaComponents && n > 1 {
-      data = PCA(data, rows: n, columns: d, components: min(pcaComponents, n)).projected
+      let pca = PCA(data, rows: n, columns: d, components: min(pcaComponents, n))
+      data = pca.projected
       columns = min(pcaComponents, n)
+      fitted = pca
     }
     let pcaSeconds = Date().timeIntervalSince(clock)
     // 4. embed, with progress
@@ -149,7 +164,21 @@ public struct TSNEMetric: Metric, PluginDeclaration {
       throw EvalError.badParameter(name: "tsne", reason: error.description)
     }
     progress.finish()
-    return makeReport(sets: sets, rows: rows, groups: groups, input: data, columns: columns, embedding: embedding, pcaSeconds: pcaSeconds, context: context)
+    var report = makeReport(sets: sets, rows: rows, groups: groups, input: data, columns: columns, embedding: embedding, pcaSeconds: pcaSeconds, context: context)
+    if let saveMap {
+      let tsneMap: TSNEMap
+      do {
+        tsneMap = try TSNEMap(
+          run: embedding, features: data, featureColumns: columns, inputColumns: d, projectionMean: fitted?.mean ?? [], projectionBasis: fitted?.basis ?? [],
+          options: options)
+        try tsneMap.write(to: saveMap)
+      } catch let error as TSNEMapError {
+        throw EvalError.cannotWrite(path: saveMap, reason: "\(error)")
+      }
+      report.lines.append("saved the map of \(n) points to \(saveMap); place other sets into it with `gan-eval tsne --map \(saveMap) SET...`")
+      report.scalars.append(("map", .string(saveMap)))
+    }
+    return report
   }
 
   private func makeReport(
@@ -214,6 +243,63 @@ public struct TSNEMetric: Metric, PluginDeclaration {
 
     if context.makeFigures {
       report.figures += TSNEFigures.make(sets: sets, rows: rows, embedding: embedding, classFilter: classFilter)
+    }
+    return report
+  }
+}
+
+extension TSNEMetric {
+  /// `--map`: places every set into a saved map, whose points stay where they are (openTSNE's
+  /// transform: start at the median of the nearest map points, then a short optimisation with the
+  /// map fixed; see PlacementOptions). Writes tsne.csv with the map's points (set `map`) and the
+  /// placed ones, the 10-NN class agreement with the map when both are labelled, and a figure with
+  /// the map in grey and each placed set in colour.
+  func place(_ sets: [ImageSet], into path: String, context: RunContext) throws -> Report {
+    let tsneMap: TSNEMap
+    do { tsneMap = try TSNEMap.read(from: path) } catch let error as TSNEMapError { throw EvalError.badFile(path: path, reason: "\(error)") }
+    guard features.name == "pixels" && features.options.isEmpty else {
+      throw EvalError.badParameter(name: "--features", reason: "placing into a map uses the map's own input space (pixels); leave --features out")
+    }
+    var report = Report(metric: Self.name)
+    var table = Table(name: "tsne", columns: ["set", "file", "label", "x", "y"] + (tsneMap.dims == 3 ? ["z"] : []))
+    for i in 0..<tsneMap.count {
+      table.rows.append(["map", "", ""] + (0..<tsneMap.dims).map { csvNumber(tsneMap.embedding[i * tsneMap.dims + $0]) })
+    }
+    var placements: [(ImageSet, Placement)] = []
+    for set in sets {
+      guard set.valuesPerImage == tsneMap.inputColumns else {
+        throw EvalError.badParameter(
+          name: set.source, reason: "has \(set.valuesPerImage) values per image but the map \(path) was made from \(tsneMap.inputColumns)")
+      }
+      var placement = PlacementOptions()
+      placement.threads = context.threads
+      let progress = context.progress("placing \(set.name) into the map", total: 1)
+      let placed: Placement
+      do { placed = try tsneMap.place(set.pixels.map(Double.init), count: set.count, options: placement) } catch let error as TSNEMapError {
+        throw EvalError.badParameter(name: "--map", reason: "\(error)")
+      }
+      progress.finish()
+      placements.append((set, placed))
+      for i in 0..<set.count {
+        table.rows.append([set.name, set.files[i], set.labels[i] ?? ""] + (0..<placed.dims).map { csvNumber(placed.coordinates[i * placed.dims + $0]) })
+      }
+      report.lines.append("placed \(set.count) images of \(set.name) into the map of \(tsneMap.count) points (\(path))")
+    }
+    report.tables.append(table)
+    report.scalars.append(("map", .string(path)))
+    report.scalars.append(("map_points", .int(tsneMap.count)))
+    if context.makeFigures && tsneMap.dims == 2 {
+      var chart = Chart(title: "Sets placed into the map \((path as NSString).lastPathComponent)", xLabel: "t-SNE 1", yLabel: "t-SNE 2")
+      let mapX = (0..<tsneMap.count).map { tsneMap.embedding[$0 * 2] }, mapY = (0..<tsneMap.count).map { tsneMap.embedding[$0 * 2 + 1] }
+      chart.layers = [.points(name: "map (n=\(tsneMap.count))", x: mapX, y: mapY, radius: 1.2)]
+      for (set, placed) in placements {
+        chart.layers.append(.points(
+          name: "\(set.name) (n=\(set.count))", x: (0..<set.count).map { placed.coordinates[$0 * 2] }, y: (0..<set.count).map { placed.coordinates[$0 * 2 + 1] },
+          radius: 1.6))
+      }
+      chart.colors = ["#bbbbbb"] + Palette.okabeIto.dropFirst()
+      chart.hideTickLabels = true
+      report.figures.append(Figure(name: "tsne_placed", svg: chart.svg()))
     }
     return report
   }

@@ -14,6 +14,13 @@ public final class ProgressReporter: @unchecked Sendable {
   private var drawnAtTotal = false
   private var detail = ""
 
+  /// Seconds between plain progress lines when stderr is not a terminal: 5, or
+  /// `GAN_EVAL_PROGRESS_SECONDS` (for logs that want more, or tests that wait for a line).
+  static let lineInterval: Double = {
+    guard let text = ProcessInfo.processInfo.environment["GAN_EVAL_PROGRESS_SECONDS"], let value = Double(text), value >= 0 else { return 5 }
+    return value
+  }()
+
   public init(_ label: String, total: Int, quiet: Bool) {
     self.label = label
     self.total = max(total, 0)
@@ -27,7 +34,7 @@ public final class ProgressReporter: @unchecked Sendable {
     lock.withLock {
       done += count
       let now = Date()
-      let interval = isTerminal ? 0.1 : 5.0
+      let interval = isTerminal ? 0.1 : ProgressReporter.lineInterval
       if now.timeIntervalSince(lastDraw) >= interval {
         lastDraw = now
         draw(final: false)

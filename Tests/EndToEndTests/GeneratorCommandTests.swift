@@ -13,6 +13,8 @@ final class GeneratorCommandTests: XCTestCase {
     process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
     process.arguments = Array(arguments.dropLast())  // not quiet: the progress line shows training is under way
     process.standardOutput = Pipe()
+    // a progress line every 0.2 s, so the first one comes early in the first epoch, whatever the load
+    process.environment = ProcessInfo.processInfo.environment.merging(["GAN_EVAL_PROGRESS_SECONDS": "0.2"]) { $1 }
     let errors = Pipe()
     process.standardError = errors
     try process.run()

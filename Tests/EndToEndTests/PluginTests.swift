@@ -57,6 +57,26 @@ final class PluginTests: XCTestCase {
     XCTAssertTrue(tsne.stdout.contains("t-SNE exact 2D of 300 images"), tsne.stdout)
   }
 
+  /// `tsne --save-map` keeps the map; `tsne --map` places new sets into it, the same for any thread count.
+  func testTSNEMapSaveAndPlace() throws {
+    try Repo.requireData()
+    let work = temporaryDirectory("e2e-map")
+    let saved = try ganEval(["tsne", Self.digits, "--perplexity", "10", "--save-map", work + "/digits.tsnemap", "--out", work + "/map", "--quiet"])
+    XCTAssertTrue(saved.stdout.contains("saved the map of 300 points"), saved.stdout)
+    for threads in ["1", "2"] {
+      try ganEval(["tsne", "--map", work + "/digits.tsnemap", Self.digits, "--out", work + "/placed" + threads, "--threads", threads, "--svg", "--quiet"])
+    }
+    let one = try String(contentsOfFile: work + "/placed1/tsne.csv", encoding: .utf8)
+    XCTAssertEqual(one, try String(contentsOfFile: work + "/placed2/tsne.csv", encoding: .utf8), "placement is bit-identical across thread counts")
+    XCTAssertEqual(one.split(separator: "\r\n").count, 1 + 300 + 300, "the map's points, then the placed ones")
+    XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/placed1/tsne_placed.svg"))
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: work + "/digits.tsnemap"))
+    bytes[bytes.count / 2] ^= 0x55
+    try bytes.write(to: URL(fileURLWithPath: work + "/broken.tsnemap"))
+    let broken = try ganEval(["tsne", "--map", work + "/broken.tsnemap", Self.digits, "--out", work + "/x", "--quiet"], expect: 1)
+    XCTAssertTrue(broken.stderr.contains("broken.tsnemap"), broken.stderr)
+  }
+
   func testExternalGeneratorTrainsAndSamplesAndTheBaselinesToo() throws {
     try Repo.requireData()
     let work = temporaryDirectory("e2e-gen")
