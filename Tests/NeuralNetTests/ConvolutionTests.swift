@@ -58,8 +58,9 @@ final class ConvolutionTests: XCTestCase {
     XCTAssertLessThan(worst / scale, 1e-5, "\(what) of \(c)", file: file, line: line)
   }
 
-  /// Runs the layer (through a network, so an upsampling is absorbed) and compares with `reference`.
-  func check(_ c: Case, threads: Int) throws -> [[Float]] {
+  /// Runs the layer (through a network, so an upsampling is absorbed): x, W, b, r and the results
+  /// y, ∂L/∂x, ∂L/∂W, ∂L/∂b.
+  func run(_ c: Case, threads: Int) throws -> (inputs: [[Float]], results: [[Float]]) {
     var random = SplitMix64(seed: 5)
     let conv = Convolution(c.inputs, c.outputs, kernel: c.kernel, stride: c.stride, padding: c.padding, random: &random)
     conv.bias.value = gaussians(c.outputs, seed: 6)
@@ -70,12 +71,16 @@ final class ConvolutionTests: XCTestCase {
     let y = network.forward(Tensor(planes: c.inputs, batch: c.batch, height: c.size, width: c.size, data: x), &pass)
     let r = gaussians(y.data.count, seed: 8)
     let dx = network.backward(y.with(r), pass)
-    let expected = reference(c, x: x, w: conv.weight.value, b: conv.bias.value, r: r)
-    assertClose(y.data, expected.y, "output", c)
-    assertClose(dx.data, expected.dx, "input gradient", c)
-    assertClose(conv.weight.gradient, expected.dw, "weight gradient", c)
-    assertClose(conv.bias.gradient, expected.db, "bias gradient", c)
-    return [y.data, dx.data, conv.weight.gradient, conv.bias.gradient]
+    return ([x, conv.weight.value, conv.bias.value, r], [y.data, dx.data, conv.weight.gradient, conv.bias.gradient])
+  }
+
+  func check(_ c: Case) throws {
+    let (inputs, results) = try run(c, threads: 2)
+    let expected = reference(c, x: inputs[0], w: inputs[1], b: inputs[2], r: inputs[3])
+    assertClose(results[0], expected.y, "output", c)
+    assertClose(results[1], expected.dx, "input gradient", c)
+    assertClose(results[2], expected.dw, "weight gradient", c)
+    assertClose(results[3], expected.db, "bias gradient", c)
   }
 
   let cases = [
@@ -98,12 +103,12 @@ final class ConvolutionTests: XCTestCase {
   ]
 
   func testMatchesDirectConvolutionForwardAndBackward() throws {
-    for c in cases { _ = try check(c, threads: 2) }
+    for c in cases { try check(c) }
   }
 
   func testResultsDoNotDependOnTheThreadCount() throws {
-    for c in cases.prefix(5) {
-      XCTAssertEqual(try check(c, threads: 1), try check(c, threads: 2), "\(c)")
+    for c in cases {
+      XCTAssertTrue(try run(c, threads: 1).results == run(c, threads: 2).results, "\(c)")
     }
   }
 }
@@ -122,5 +127,69 @@ extension GradientTests {
         input: Shape(channels: 8, height: 4, width: 4),
         layers: [Upsample(2), Convolution(8, 2, kernel: 3, padding: 1, random: &random), Activation(.tanh)])
     }, input: randomImages(3, 8, 4))
+  }
+}
+
+/// Colour (C-channel) images through the generator and critic layers.
+final class ColourImageTests: XCTestCase {
+  func testInterleavedPixelsRoundTripThroughPlanes() {
+    // two 2×3 RGB images: pixel value = 100·sample + 10·(y·3 + x) + channel
+    var pixels: [Float] = []
+    for i in 0..<2 { for p in 0..<6 { for c in 0..<3 { pixels.append(Float(100 * i + 10 * p + c)) } } }
+    let planes = Tensor(images: pixels, batch: 2, height: 2, width: 3, channels: 3)
+    XCTAssertEqual(planes.shape, Shape(channels: 3, height: 2, width: 3))
+    // plane c, sample i, position p sits at (c·2 + i)·6 + p
+    XCTAssertEqual(planes.data[(2 * 2 + 1) * 6 + 4], 100 + 40 + 2)
+    XCTAssertEqual(planes.interleavedImages(), pixels)
+    let gray = Tensor(images: [1, 2, 3, 4], batch: 1, height: 2, width: 2, channels: 1)
+    XCTAssertEqual(gray, Tensor(images: [1, 2, 3, 4], batch: 1, height: 2, width: 2))
+    // rows of a colour image are [c][y][x] per sample, as Flatten gives them
+    XCTAssertEqual(Array(planes.asRows().data[0..<7]), [0, 10, 20, 30, 40, 50, 1])
+  }
+
+  /// A DCGAN-style generator into RGB and a conditional critic on RGB + 2 class planes.
+  func networks() throws -> (generator: Network, critic: Network) {
+    var random = SplitMix64(seed: 1)
+    let generator = try Network(
+      input: Shape(channels: 8),
+      layers: [
+        Dense(8, 16 * 4 * 4, random: &random), Activation(.relu), Reshape(Shape(channels: 16, height: 4, width: 4)), Upsample(2),
+        Convolution(16, 8, kernel: 3, padding: 1, random: &random), InstanceNorm(8), Activation(.relu), Upsample(2),
+        Convolution(8, 3, kernel: 3, padding: 1, random: &random), Activation(.tanh),
+      ])
+    let critic = try Network(
+      input: Shape(channels: 5, height: 16, width: 16),
+      layers: [
+        Convolution(5, 8, kernel: 4, stride: 2, padding: 1, spectralNorm: true, random: &random), Activation(.leakyRelu(0.2)),
+        Convolution(8, 16, kernel: 4, stride: 2, padding: 1, spectralNorm: true, random: &random), Activation(.leakyRelu(0.2)),
+        Flatten(), Dense(16 * 4 * 4, 1, spectralNorm: true, random: &random),
+      ])
+    return (generator, critic)
+  }
+
+  func testGeneratorEmitsAndCriticReadsThreePlanes() throws {
+    XCTAssertEqual(try networks().generator.outputShape(), Shape(channels: 3, height: 16, width: 16))
+    var results: [[Float]] = []
+    for threads in [1, 2] {
+      let (generator, critic) = try networks()  // fresh: gradients accumulate and u moves in training
+      var pass = Pass(training: true, threads: threads, seed: 4)
+      let z = Tensor(rows: 6, features: 8, data: (0..<48).map { Float($0 % 7) / 7 - 0.5 })
+      let images = generator.forward(z, &pass)
+      XCTAssertEqual(images.shape, Shape(channels: 3, height: 16, width: 16))
+      let pixels = images.interleavedImages()
+      XCTAssertEqual(pixels.count, 6 * 16 * 16 * 3)
+      // critic input: the three colour planes, then one constant plane per class
+      var input = images.data + [Float](repeating: 0, count: 2 * 6 * 256)
+      for i in 0..<6 { for p in 0..<256 { input[((3 + i % 2) * 6 + i) * 256 + p] = 1 } }
+      let logits = critic.forward(Tensor(planes: 5, batch: 6, height: 16, width: 16, data: input), &pass)
+      XCTAssertEqual(logits.data.count, 6)
+      let dx = critic.backward(logits.with([Float](repeating: 1, count: 6)), pass)
+      let colourGradient = Tensor(planes: 3, batch: 6, height: 16, width: 16, data: Array(dx.data[0..<(3 * 6 * 256)]))
+      generator.backward(colourGradient, pass)
+      XCTAssertTrue(generator.parameters.allSatisfy { $0.gradient.allSatisfy(\.isFinite) })
+      XCTAssertTrue(generator.parameters[0].gradient.contains { $0 != 0 })
+      results.append(pixels + logits.data + generator.parameters.flatMap(\.gradient))
+    }
+    XCTAssertTrue(results[0] == results[1], "colour generator and critic must not depend on the thread count")
   }
 }
