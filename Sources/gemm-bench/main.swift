@@ -50,7 +50,7 @@ var buffers = calls.map { call -> ([Float], [Float], [Float]) in
       Int32(call.k), 1, buffers[index].0, Int32(lda), buffers[index].1, Int32(ldb), 0, &buffers[index].2, Int32(call.n))
   }
 }
-let (warm, repeats, perRepeat) = model == "mlp" ? (20, 7, 50) : (2, 7, 3)
+let (warm, repeats, perRepeat) = model == "mlp" ? (20, 7, 50) : (1, 5, 1)
 for _ in 0..<warm { step() }
 var times: [Double] = []
 for _ in 0..<repeats {
