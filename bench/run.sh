@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The side-by-side benchmarks; `make bench` calls this after set-up and a release build.
-#   bench/run.sh [pixel|tsne|classifier|gan|setstats|all]   (default all); BENCHMARKS.md is rebuilt from bench/results/.
+#   bench/run.sh [pixel|tsne|classifier|gan|dcgan|setstats|all]   (default all); BENCHMARKS.md is rebuilt from bench/results/.
+#   gan = the MLP GAN and the DCGAN against PyTorch; dcgan = only the latter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -11,7 +12,16 @@ if [ "$what" = tsne ] || [ "$what" = all ]; then
   .venv/bin/python bench/tsne_transform_bench.py .build/release/tsne-bench
 fi
 if [ "$what" = classifier ] || [ "$what" = all ]; then .venv/bin/python bench/classifier_bench.py .build/release/gan-eval; fi
-if [ "$what" = gan ] || [ "$what" = all ]; then .venv/bin/python bench/gan_bench.py .build/release/gan-eval .build/release/gemm-bench; fi
+if [ "$what" = gan ] || [ "$what" = dcgan ] || [ "$what" = all ]; then
+  # The PyTorch peer is Debian's python3-torch, for the system python3 (not the .venv).
+  if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    echo "installing python3-torch (the PyTorch peer of the DCGAN bench)" >&2
+    $(command -v sudo || true) apt-get update -qq && $(command -v sudo || true) apt-get install -y -qq python3-torch >&2
+  fi
+  part=all
+  [ "$what" = dcgan ] && part=dcgan
+  .venv/bin/python bench/gan_bench.py .build/release/gan-eval .build/release/gemm-bench $part
+fi
 if [ "$what" = setstats ] || [ "$what" = all ]; then .venv/bin/python bench/setstats_bench.py .build/release/setstats-bench && .venv/bin/python bench/setstats_coverage.py .build/release/setstats-bench && .venv/bin/python bench/setstats_files.py .build/release/setstats-bench; fi
 {
   echo "# Benchmarks"

@@ -1,8 +1,15 @@
 import Foundation
 import Workers
 
-/// 2D convolution (cross-correlation, as PyTorch's Conv2d) by im2col and one sgemm per part.
-/// W is `outputs × (inputs·k·k)`; zero padding; He-uniform initialisation.
+/// 2D convolution (cross-correlation, as PyTorch's Conv2d); W is `outputs × (inputs·k·k)`; zero
+/// padding; He-uniform initialisation.
+///
+/// The batch is split into `fixedParts` runs of images; each run is worked through in chunks whose
+/// im2col matrix fits in a core's L2 cache (`columnBudget` values): im2col, one sgemm, and in
+/// the backward pass the same columns again for dW += dY·colsᵀ and dcols = Wᵀ·dY, col2im. Every
+/// run adds its own dW partial, and the partials are summed in run order, so the result does not
+/// depend on the thread count. A preceding nearest-neighbour upsampling can be absorbed
+/// (`forward(_:upsampledBy:_:)`, see `ConvolutionPhase`).
 public final class Convolution: Layer {
   public let inputs: Int
   public let outputs: Int
@@ -14,11 +21,20 @@ public final class Convolution: Layer {
   /// With spectral normalisation: the power-iteration vector (saved, not trained).
   public let spectralVector: Parameter?
   private var normalizer: SpectralNormalizer?
-  private var weightInUse: [Float] = []
-  // Reused between calls: the im2col matrix of the last forward, and its gradient.
-  private var columns: [Float] = []
-  private var columnGradient: [Float] = []
-  private var inputGeometry = (batch: 0, height: 0, width: 0)
+  /// The weights of the last forward, per phase (W or W/σ, taps summed for an absorbed upsampling).
+  private var phaseWeights: [[Float]] = []
+  private var phases: [ConvolutionPhase] = []
+  private var geometry = ConvolutionGeometry(batch: 0, height: 0, width: 0, gridHeight: 0, gridWidth: 0, stride: 1, factor: 1)
+  private var input: [Float] = []
+  /// Per-run scratch: columns, their gradient and one phase's output block (or Z for shift-add).
+  private var scratch: [Float] = []
+  /// Set when the last forward used shift-and-add, with its stacked weights S.
+  private var shiftAdd: ShiftAddConvolution?
+  private var stacked: [Float] = []
+
+  /// Values of one chunk's im2col matrix (1 MiB of Float32: it stays in L2 between the gather and
+  /// the two sgemms that read it).
+  static let columnBudget = 1 << 18
 
   public init(
     _ inputs: Int, _ outputs: Int, kernel: Int, stride: Int = 1, padding: Int = 0, spectralNorm: Bool = false, random: inout SplitMix64
@@ -52,145 +68,76 @@ public final class Convolution: Layer {
     return Shape(channels: outputs, height: h, width: w)
   }
 
-  public func forward(_ x: Tensor, _ pass: inout Pass) -> Tensor {
+  /// Whether ×`factor` nearest upsampling then this layer keeps the size ×`factor` (stride 1,
+  /// "same" padding), so that the two can run as one (`forward(_:upsampledBy:_:)`).
+  public func canAbsorbUpsampling(by factor: Int) -> Bool { factor >= 1 && stride == 1 && 2 * padding == kernel - 1 }
+
+  public func forward(_ x: Tensor, _ pass: inout Pass) -> Tensor { forward(x, upsampledBy: 1, &pass) }
+
+  /// This layer applied to x upsampled ×`factor` (nearest neighbour), computed on x itself;
+  /// `backward` then returns the gradient of x. Equal to `Upsample(factor)` then `forward`, up to
+  /// rounding (taps reading the same pixel are summed before the product).
+  public func forward(_ x: Tensor, upsampledBy factor: Int, _ pass: inout Pass) -> Tensor {
     precondition(x.layout == .planes && x.channels == inputs, "conv2d input must be planes of \(inputs) channels")
-    let (batch, oh, ow) = (x.batch, outputSize(x.height), outputSize(x.width))
-    let n = batch * oh * ow, k = inputs * kernel * kernel
-    if columns.count != k * n { columns = [Float](repeating: 0, count: k * n) }
-    imageToColumns(x, into: &columns, threads: pass.threads)
-    var out = [Float](unsafeUninitializedCapacity: outputs * n) { _, count in count = outputs * n }
-    if let u = spectralVector { weightInUse = normalizer!.normalise(weight.value, u: u, training: pass.training) }
-    let weights = spectralVector == nil ? weight.value : weightInUse
-    columns.withUnsafeBufferPointer { c in
-      weights.withUnsafeBufferPointer { w in
-        out.withUnsafeMutableBufferPointer { y in
-          let (c, w, y) = (c.baseAddress!, w.baseAddress!, y.baseAddress!)
-          forEachPart(n, threads: pass.threads) { part in
-            sgemm(false, false, outputs, part.count, k, w, k, c + part.lowerBound, n, 0, y + part.lowerBound, n)
-            for o in 0..<outputs {
-              let b = bias.value[o]
-              for j in part { y[o * n + j] += b }
-            }
-          }
-        }
-      }
+    precondition(factor == 1 || canAbsorbUpsampling(by: factor), "conv2d cannot absorb a ×\(factor) upsampling")
+    let g =
+      factor == 1
+      ? ConvolutionGeometry(
+        batch: x.batch, height: x.height, width: x.width, gridHeight: outputSize(x.height), gridWidth: outputSize(x.width), stride: stride, factor: 1)
+      : ConvolutionGeometry(batch: x.batch, height: x.height, width: x.width, gridHeight: x.height, gridWidth: x.width, stride: 1, factor: factor)
+    if g.factor != geometry.factor || phases.isEmpty {
+      phases = factor == 1 ? [.plain(kernel: kernel, padding: padding)] : ConvolutionPhase.upsampled(factor: factor, kernel: kernel, padding: padding)
     }
-    inputGeometry = (batch, x.height, x.width)
-    return Tensor(planes: outputs, batch: batch, height: oh, width: ow, data: out)
-  }
+    geometry = g
+    var weights = weight.value
+    if let u = spectralVector { weights = normalizer!.normalise(weight.value, u: u, training: pass.training) }
+    phaseWeights = factor == 1 ? [weights] : phases.map { $0.weights(weights, outputs: self.outputs, inputs: self.inputs, kernel: self.kernel) }
+    shiftAdd =
+      ShiftAddConvolution.suits(inputs: inputs, outputs: outputs, geometry: g)
+      ? ShiftAddConvolution(inputs: inputs, outputs: outputs, phases: phases, geometry: g) : nil
+    stacked = shiftAdd?.stack(phaseWeights) ?? []
+    input = x.data
 
-  public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
-    let (batch, height, width) = inputGeometry
-    let n = dy.batch * dy.height * dy.width, k = inputs * kernel * kernel
-    if columnGradient.count != k * n { columnGradient = [Float](repeating: 0, count: k * n) }
-    let parts = max(1, min(fixedParts, n))
-    var partial = [Float](repeating: 0, count: parts * outputs * k)
-    var weightGradient = [Float](repeating: 0, count: outputs * k)
-    let weights = spectralVector == nil ? weight.value : weightInUse
-    dy.data.withUnsafeBufferPointer { g in
-      columns.withUnsafeBufferPointer { c in
-        weights.withUnsafeBufferPointer { w in
-          weightGradient.withUnsafeMutableBufferPointer { dw in
-            columnGradient.withUnsafeMutableBufferPointer { dc in
-             partial.withUnsafeMutableBufferPointer { ps in
-              let (g, c, w, dw, dc, ps) = (g.baseAddress!, c.baseAddress!, w.baseAddress!, dw.baseAddress!, dc.baseAddress!, ps.baseAddress!)
-              // dW += dY·colsᵀ: one partial product per fixed part of the positions, added in order
-              try? parallelFor(parts, threads: pass.threads) { part in
-                let range = chunk(part, of: parts, count: n)
-                sgemm(false, true, outputs, k, range.count, g + range.lowerBound, n, c + range.lowerBound, n, 0, ps + part * outputs * k, k)
-              }
-              for part in 0..<parts { for i in 0..<(outputs * k) { dw[i] += ps[part * outputs * k + i] } }
-              forEachPart(n, threads: pass.threads) { part in  // dcols = Wᵀ·dY
-                sgemm(true, false, k, part.count, outputs, w, k, g + part.lowerBound, n, 0, dc + part.lowerBound, n)
-              }
-             }
-            }
-          }
-        }
-      }
-    }
-    if let u = spectralVector {
-      normalizer!.addWeightGradient(weightGradient, weight: weight.value, u: u, into: &weight.gradient)
-    } else {
-      weight.gradient.withUnsafeMutableBufferPointer { dw in for i in 0..<dw.count { dw[i] += weightGradient[i] } }
-    }
-    for o in 0..<outputs {
-      var sum: Float = 0
-      for j in 0..<n { sum += dy.data[o * n + j] }
-      bias.gradient[o] += sum
-    }
-    var dx = [Float](repeating: 0, count: inputs * batch * height * width)
-    columnsToImage(columnGradient, into: &dx, batch: batch, height: height, width: width, threads: pass.threads)
-    return Tensor(planes: inputs, batch: batch, height: height, width: width, data: dx)
-  }
-
-  /// cols[(c,ky,kx)][(b,oy,ox)] = x[c][b][oy·s+ky−p][ox·s+kx−p], zero outside.
-  func imageToColumns(_ x: Tensor, into cols: inout [Float], threads: Int) {
-    let (batch, h, w) = (x.batch, x.height, x.width)
-    let (oh, ow) = (outputSize(h), outputSize(w))
-    let n = batch * oh * ow
-    let (kernel, stride, padding) = (kernel, stride, padding)
+    let total = g.outputPositions
+    let size = outputs * total
+    var out = [Float](unsafeUninitializedCapacity: size) { _, count in count = size }  // every value is written
+    let (runs, perChunk, span) = plan(g)
+    let (inputs, outputs, phases, phaseWeights, bias, shiftAdd, stacked) = (inputs, outputs, phases, phaseWeights, bias.value, shiftAdd, stacked)
+    let columns = maxColumns(g, perChunk), plane = g.height * g.width
     x.data.withUnsafeBufferPointer { xs in
-      cols.withUnsafeMutableBufferPointer { cs in
-        let (xs, cs) = (xs.baseAddress!, cs.baseAddress!)
-        forEachPart(inputs * kernel * kernel, threads: threads) { rows in
-          for row in rows {
-            let c = row / (kernel * kernel), ky = (row / kernel) % kernel, kx = row % kernel
-            var j = row * n
-            // the output columns whose source x is inside the image
-            let first = min(ow, max(0, (padding - kx + stride - 1) / stride))
-            let reach = w - 1 + padding - kx, last = reach < 0 ? first : max(first, min(ow, reach / stride + 1))
-            for b in 0..<batch {
-              let plane = xs + (c * batch + b) * h * w
-              for oy in 0..<oh {
-                let y = oy * stride + ky - padding
-                let out = cs + j
-                j += ow
-                if y < 0 || y >= h {
-                  out.update(repeating: 0, count: ow)
-                  continue
+      out.withUnsafeMutableBufferPointer { ys in
+        scratch.withUnsafeMutableBufferPointer { scratch in
+          let (xs, ys, scratch) = (xs.baseAddress!, ys.baseAddress!, scratch.baseAddress!)
+          try? parallelFor(runs, threads: pass.threads) { run in
+            let cols = scratch + run * span, block = cols + 2 * columns
+            let owned = chunk(run, of: runs, count: g.batch)
+            for start in Swift.stride(from: owned.lowerBound, to: owned.upperBound, by: perChunk) {
+              let images = start..<min(start + perChunk, owned.upperBound)
+              if let shiftAdd {
+                // Z = S·X on the chunk's input planes, then the shifted sums
+                let n = images.count * plane
+                stacked.withUnsafeBufferPointer { s in
+                  sgemm(false, false, shiftAdd.rows, n, inputs, s.baseAddress!, inputs, xs + start * plane, g.batch * plane, 0, cols, n)
                 }
-                out.update(repeating: 0, count: first)
-                let source = plane + y * w + first * stride + kx - padding
-                if stride == 1 {
-                  (out + first).update(from: source, count: last - first)
-                } else {
-                  for ox in first..<last { out[ox] = source[(ox - first) * stride] }
-                }
-                (out + last).update(repeating: 0, count: ow - last)
+                shiftAdd.add(cols, images: images, bias: bias, row: cols + shiftAdd.rows * n, into: ys)
+                continue
               }
-            }
-          }
-        }
-      }
-    }
-  }
-
-  /// The adjoint of `imageToColumns`: adds each column entry back to its pixel. Parts own whole
-  /// input channels, so no two parts write the same pixel.
-  func columnsToImage(_ cols: [Float], into dx: inout [Float], batch: Int, height h: Int, width w: Int, threads: Int) {
-    let (oh, ow) = (outputSize(h), outputSize(w))
-    let n = batch * oh * ow
-    let (kernel, stride, padding) = (kernel, stride, padding)
-    cols.withUnsafeBufferPointer { cs in
-      dx.withUnsafeMutableBufferPointer { xs in
-        let (cs, xs) = (cs.baseAddress!, xs.baseAddress!)
-        forEachPart(inputs, threads: threads) { channels in
-          for c in channels {
-            for ky in 0..<kernel {
-              for kx in 0..<kernel {
-                var j = ((c * kernel + ky) * kernel + kx) * n
-                let first = min(ow, max(0, (padding - kx + stride - 1) / stride))
-                let reach = w - 1 + padding - kx, last = reach < 0 ? first : max(first, min(ow, reach / stride + 1))
-                for b in 0..<batch {
-                  let plane = xs + (c * batch + b) * h * w
-                  for oy in 0..<oh {
-                    let y = oy * stride + ky - padding
-                    let source = cs + j
-                    j += ow
-                    if y < 0 || y >= h { continue }
-                    let target = plane + y * w + kx - padding
-                    for ox in first..<last { target[ox * stride] += source[ox] }
+              let n = images.count * g.gridHeight * g.gridWidth
+              for (p, phase) in phases.enumerated() {
+                let k = inputs * phase.window
+                phase.gather(xs, g, channels: inputs, images: images, into: cols)
+                phaseWeights[p].withUnsafeBufferPointer { w in
+                  if g.factor == 1 {
+                    // the chunk's outputs are contiguous in each output plane row: write them in place
+                    let y = ys + start * g.gridHeight * g.gridWidth
+                    sgemm(false, false, outputs, n, k, w.baseAddress!, k, cols, n, 0, y, total)
+                    for o in 0..<outputs {
+                      let (row, b) = (y + o * total, bias[o])
+                      for j in 0..<n { row[j] += b }
+                    }
+                  } else {
+                    sgemm(false, false, outputs, n, k, w.baseAddress!, k, cols, n, 0, block, n)
+                    phase.place(block, g, outputs: outputs, images: images, bias: bias, into: ys)
                   }
                 }
               }
@@ -199,5 +146,116 @@ public final class Convolution: Layer {
         }
       }
     }
+    return Tensor(planes: outputs, batch: g.batch, height: g.outputHeight, width: g.outputWidth, data: out)
+  }
+
+  /// Runs, images per chunk, and scratch values per run for a call; grows the scratch.
+  private func plan(_ g: ConvolutionGeometry) -> (runs: Int, perChunk: Int, stride: Int) {
+    let runs = max(1, min(fixedParts, g.batch))
+    let perRun = (g.batch + runs - 1) / runs
+    if let shiftAdd {
+      let perChunk = max(1, min(perRun, Self.columnBudget / max(1, shiftAdd.rows * g.height * g.width)))
+      let stride = shiftAdd.scratch(images: perChunk)
+      if scratch.count < runs * stride { scratch = [Float](repeating: 0, count: runs * stride) }
+      return (runs, perChunk, stride)
+    }
+    let widest = inputs * (phases.map(\.window).max() ?? 1)
+    let perImage = g.gridHeight * g.gridWidth
+    let perChunk = max(1, min(perRun, Self.columnBudget / max(1, widest * perImage)))
+    let stride = 2 * maxColumns(g, perChunk) + outputs * perChunk * perImage
+    if scratch.count < runs * stride { scratch = [Float](repeating: 0, count: runs * stride) }
+    return (runs, perChunk, stride)
+  }
+
+  private func maxColumns(_ g: ConvolutionGeometry, _ perChunk: Int) -> Int {
+    inputs * (phases.map(\.window).max() ?? 1) * perChunk * g.gridHeight * g.gridWidth
+  }
+
+  public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
+    let g = geometry
+    let total = g.outputPositions
+    precondition(dy.data.count == outputs * total, "conv2d gradient does not match the last forward")
+    let (runs, perChunk, span) = plan(g)
+    let (inputs, outputs, phases, phaseWeights, shiftAdd, stacked) = (inputs, outputs, phases, phaseWeights, shiftAdd, stacked)
+    // per run, the partial dW of every phase's weights (or of S)
+    let offsets = phases.reduce(into: [0]) { $0.append($0.last! + outputs * inputs * $1.window) }
+    let perRun = offsets.last!
+    var partial = [Float](repeating: 0, count: runs * perRun)
+    var dx = [Float](repeating: 0, count: inputs * g.batch * g.height * g.width)
+    let columns = maxColumns(g, perChunk), plane = g.height * g.width
+    input.withUnsafeBufferPointer { xs in
+      dy.data.withUnsafeBufferPointer { dys in
+        dx.withUnsafeMutableBufferPointer { dxs in
+          partial.withUnsafeMutableBufferPointer { ps in
+            scratch.withUnsafeMutableBufferPointer { scratch in
+              let (xs, dys, dxs, ps, scratch) = (xs.baseAddress!, dys.baseAddress!, dxs.baseAddress!, ps.baseAddress!, scratch.baseAddress!)
+              try? parallelFor(runs, threads: pass.threads) { run in
+                let cols = scratch + run * span, dcols = cols + columns, block = dcols + columns
+                let owned = chunk(run, of: runs, count: g.batch)
+                for start in Swift.stride(from: owned.lowerBound, to: owned.upperBound, by: perChunk) {
+                  let images = start..<min(start + perChunk, owned.upperBound)
+                  if let shiftAdd {
+                    // dS += dZ·Xᵀ and dX = Sᵀ·dZ, X and dX read and written in place
+                    let (n, dz) = (images.count * plane, cols)
+                    shiftAdd.shiftBack(dys, images: images, into: dz)
+                    sgemm(false, true, shiftAdd.rows, inputs, n, dz, n, xs + start * plane, g.batch * plane, 1, ps + run * perRun, inputs)
+                    stacked.withUnsafeBufferPointer { s in
+                      sgemm(true, false, inputs, n, shiftAdd.rows, s.baseAddress!, inputs, dz, n, 0, dxs + start * plane, g.batch * plane)
+                    }
+                    continue
+                  }
+                  let n = images.count * g.gridHeight * g.gridWidth
+                  for (p, phase) in phases.enumerated() {
+                    let k = inputs * phase.window
+                    phase.gather(xs, g, channels: inputs, images: images, into: cols)
+                    let gradient: UnsafePointer<Float>, ld: Int
+                    if g.factor == 1 {
+                      (gradient, ld) = (dys + start * g.gridHeight * g.gridWidth, total)
+                    } else {
+                      phase.pick(dys, g, outputs: outputs, images: images, into: block)
+                      (gradient, ld) = (UnsafePointer(block), n)
+                    }
+                    sgemm(false, true, outputs, k, n, gradient, ld, cols, n, 1, ps + run * perRun + offsets[p], k)  // dW += dY·colsᵀ
+                    phaseWeights[p].withUnsafeBufferPointer { w in
+                      sgemm(true, false, k, n, outputs, w.baseAddress!, k, gradient, ld, 0, dcols, n)  // dcols = Wᵀ·dY
+                    }
+                    phase.scatter(dcols, g, channels: inputs, images: images, into: dxs)
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    // the runs' partials in run order, then back from phase weights to the kernel
+    var phaseGradient = [Float](repeating: 0, count: perRun)
+    for run in 0..<runs { for i in 0..<perRun { phaseGradient[i] += partial[run * perRun + i] } }
+    if let shiftAdd { phaseGradient = shiftAdd.unstack(phaseGradient) }
+    var kernelGradient: [Float]
+    if g.factor == 1 {
+      kernelGradient = phaseGradient
+    } else {
+      kernelGradient = [Float](repeating: 0, count: weight.value.count)
+      phaseGradient.withUnsafeBufferPointer { pg in
+        for (p, phase) in phases.enumerated() {
+          phase.addKernelGradient(pg.baseAddress! + offsets[p], into: &kernelGradient, outputs: outputs, inputs: inputs, kernel: kernel)
+        }
+      }
+    }
+    if let u = spectralVector {
+      normalizer!.addWeightGradient(kernelGradient, weight: weight.value, u: u, into: &weight.gradient)
+    } else {
+      weight.gradient.withUnsafeMutableBufferPointer { dw in for i in 0..<dw.count { dw[i] += kernelGradient[i] } }
+    }
+    dy.data.withUnsafeBufferPointer { dys in
+      for o in 0..<outputs {
+        var sum: Float = 0
+        let row = dys.baseAddress! + o * total
+        for j in 0..<total { sum += row[j] }
+        bias.gradient[o] += sum
+      }
+    }
+    return Tensor(planes: inputs, batch: g.batch, height: g.height, width: g.width, data: dx)
   }
 }

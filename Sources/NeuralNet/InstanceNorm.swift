@@ -25,33 +25,41 @@ public final class InstanceNorm: Layer {
     return shape
   }
 
-  /// The groups normalised together: (start, count, affine index of value i in the group).
-  private func groups(_ x: Tensor) -> (count: Int, size: Int, start: (Int) -> Int, affine: (Int, Int) -> Int) {
-    if x.layout == .rows { return (x.batch, x.features, { $0 * x.features }, { _, i in i }) }
-    let plane = x.height * x.width
-    // planes: group (c, b) is contiguous at (c·batch + b)·plane
-    return (x.channels * x.batch, plane, { $0 * plane }, { g, _ in g / x.batch })
+  /// The groups normalised together: `count` runs of `size` contiguous values; `perValue` when
+  /// the affine index is the position in the group (rows), else it is the group's channel.
+  private func groups(_ x: Tensor) -> (count: Int, size: Int, perValue: Bool) {
+    if x.layout == .rows { return (x.batch, x.features, true) }
+    return (x.channels * x.batch, x.height * x.width, false)  // planes: group (c, b) at (c·batch + b)·plane
   }
 
   public func forward(_ x: Tensor, _ pass: inout Pass) -> Tensor {
-    let (count, size, start, affine) = groups(x)
+    let (count, size, perValue) = groups(x)
+    let batch = x.batch
     var out = [Float](repeating: 0, count: x.data.count)
     var xhat = [Float](repeating: 0, count: x.data.count)
     var inverse = [Float](repeating: 0, count: count)
-    for g in 0..<count {
-      let base = start(g)
-      var sum = 0.0
-      for i in 0..<size { sum += Double(x.data[base + i]) }
-      let mean = sum / Double(size)
-      var squares = 0.0
-      for i in 0..<size { let d = Double(x.data[base + i]) - mean; squares += d * d }
-      let invStd = Float(1 / (squares / Double(size) + Double(epsilon)).squareRoot())
-      inverse[g] = invStd
-      for i in 0..<size {
-        let h = (x.data[base + i] - Float(mean)) * invStd
-        xhat[base + i] = h
-        let a = affine(g, i)
-        out[base + i] = h * scale.value[a] + shift.value[a]
+    let (gamma, beta) = (scale.value, shift.value)
+    x.data.withUnsafeBufferPointer { xs in
+      out.withUnsafeMutableBufferPointer { ys in
+        xhat.withUnsafeMutableBufferPointer { hs in
+          for g in 0..<count {
+            let base = g * size
+            var sum = 0.0
+            for i in 0..<size { sum += Double(xs[base + i]) }
+            let mean = sum / Double(size)
+            var squares = 0.0
+            for i in 0..<size { let d = Double(xs[base + i]) - mean; squares += d * d }
+            let invStd = Float(1 / (squares / Double(size) + Double(epsilon)).squareRoot())
+            inverse[g] = invStd
+            let (m, channel) = (Float(mean), g / batch)
+            for i in 0..<size {
+              let h = (xs[base + i] - m) * invStd
+              hs[base + i] = h
+              let a = perValue ? i : channel
+              ys[base + i] = h * gamma[a] + beta[a]
+            }
+          }
+        }
       }
     }
     if pass.training { (normalised, inverseStd) = (xhat, inverse) }
@@ -59,25 +67,40 @@ public final class InstanceNorm: Layer {
   }
 
   public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
-    let (count, size, start, affine) = groups(dy)
+    let (count, size, perValue) = groups(dy)
+    let batch = dy.batch
     var dx = [Float](repeating: 0, count: dy.data.count)
     let m = Float(size)
-    for g in 0..<count {
-      let base = start(g)
-      var sumD = 0.0, sumDX = 0.0
-      for i in 0..<size {
-        let a = affine(g, i)
-        let d = dy.data[base + i] * scale.value[a]
-        scale.gradient[a] += dy.data[base + i] * normalised[base + i]
-        shift.gradient[a] += dy.data[base + i]
-        sumD += Double(d)
-        sumDX += Double(d) * Double(normalised[base + i])
+    let gamma = scale.value
+    // the affine gradients are summed here, in group order, then added once
+    var dScale = [Float](repeating: 0, count: channels), dShift = [Float](repeating: 0, count: channels)
+    dy.data.withUnsafeBufferPointer { gs in
+      normalised.withUnsafeBufferPointer { hs in
+        dx.withUnsafeMutableBufferPointer { dxs in
+          for g in 0..<count {
+            let (base, channel) = (g * size, g / batch)
+            var sumD = 0.0, sumDX = 0.0
+            for i in 0..<size {
+              let a = perValue ? i : channel
+              let d = gs[base + i] * gamma[a]
+              dScale[a] += gs[base + i] * hs[base + i]
+              dShift[a] += gs[base + i]
+              sumD += Double(d)
+              sumDX += Double(d) * Double(hs[base + i])
+            }
+            let k = inverseStd[g] / m
+            let (sd, sdx) = (Float(sumD), Float(sumDX))
+            for i in 0..<size {
+              let d = gs[base + i] * gamma[perValue ? i : channel]
+              dxs[base + i] = k * (m * d - sd - hs[base + i] * sdx)
+            }
+          }
+        }
       }
-      let k = inverseStd[g] / m
-      for i in 0..<size {
-        let d = dy.data[base + i] * scale.value[affine(g, i)]
-        dx[base + i] = k * (m * d - Float(sumD) - normalised[base + i] * Float(sumDX))
-      }
+    }
+    for a in 0..<channels {
+      scale.gradient[a] += dScale[a]
+      shift.gradient[a] += dShift[a]
     }
     return dy.with(dx)
   }

@@ -29,19 +29,48 @@ public final class Network {
 
   public func metadata(_ key: String) -> String? { metadata.first { $0.0 == key }?.1 }
 
+  /// The convolution that absorbs layer `index` when it is an upsampling the next layer can take
+  /// in (see `Convolution.forward(_:upsampledBy:_:)`): the two then run as one, on the small image.
+  private func absorbingConvolution(after index: Int) -> (Convolution, factor: Int)? {
+    guard index + 1 < layers.count, let upsample = layers[index] as? Upsample, let convolution = layers[index + 1] as? Convolution,
+      convolution.canAbsorbUpsampling(by: upsample.factor)
+    else { return nil }
+    return (convolution, upsample.factor)
+  }
+
   /// Runs layers `0...through` (all when nil) on a batch.
   public func forward(_ x: Tensor, _ pass: inout Pass, through last: Int? = nil) -> Tensor {
     var x = x
     if x.layout == .rows && !input.isFlat { x = x.asPlanes(input) }
-    for layer in layers[0...(last ?? layers.count - 1)] { x = layer.forward(x, &pass) }
+    let end = last ?? layers.count - 1
+    var index = 0
+    absorbedInLastForward = []
+    while index <= end {
+      if index < end, let (convolution, factor) = absorbingConvolution(after: index) {
+        x = convolution.forward(x, upsampledBy: factor, &pass)
+        absorbedInLastForward.insert(index)
+        index += 2
+      } else {
+        x = layers[index].forward(x, &pass)
+        index += 1
+      }
+    }
     return x
   }
+
+  /// Upsampling layers the last forward ran inside the next convolution.
+  private var absorbedInLastForward: Set<Int> = []
 
   /// Back-propagates from the output of the whole network; returns the input gradient.
   @discardableResult
   public func backward(_ gradient: Tensor, _ pass: Pass) -> Tensor {
     var g = gradient
-    for layer in layers.reversed() { g = layer.backward(g, pass) }
+    var index = layers.count - 1
+    while index >= 0 {
+      g = layers[index].backward(g, pass)
+      // the convolution returned the gradient of the small image: skip its upsampling
+      index -= absorbedInLastForward.contains(index - 1) ? 2 : 1
+    }
     return g
   }
 

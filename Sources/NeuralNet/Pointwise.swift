@@ -73,22 +73,27 @@ public final class Dropout: Layer {
     // four 16-bit uniforms per 64-bit draw: the rate is honoured to 1/65536
     let threshold = UInt64((Double(rate) * 65536).rounded())
     let count = x.data.count
+    var random = pass.random  // a local copy: the draws stay in registers
+    var out = [Float](unsafeUninitializedCapacity: count) { _, initialised in initialised = count }
     mask = [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
-      var i = 0
-      while i < count {
-        var bits = pass.random.next()
-        for _ in 0..<4 where i < count {
-          buffer[i] = (bits & 0xFFFF) < threshold ? 0 : keep
-          bits >>= 16
-          i += 1
+      x.data.withUnsafeBufferPointer { xs in
+        out.withUnsafeMutableBufferPointer { ys in
+          var i = 0
+          while i < count {
+            var bits = random.next()
+            for _ in 0..<4 where i < count {
+              let m = (bits & 0xFFFF) < threshold ? 0 : keep
+              buffer[i] = m
+              ys[i] = xs[i] * m
+              bits >>= 16
+              i += 1
+            }
+          }
         }
       }
       initialised = count
     }
-    var out = x.data
-    out.withUnsafeMutableBufferPointer { out in
-      mask.withUnsafeBufferPointer { mask in for i in 0..<out.count { out[i] *= mask[i] } }
-    }
+    pass.random = random
     return x.with(out)
   }
 

@@ -34,6 +34,31 @@ public struct Tensor: Sendable, Equatable {
     self.init(planes: 1, batch: batch, height: height, width: width, data: pixels)
   }
 
+  /// Sample-major images with `channels` values per pixel (`[sample][y][x][c]`: RGB for colour,
+  /// how image sets store pixels) as planes `[c][sample][y][x]`.
+  public init(images pixels: [Float], batch: Int, height: Int, width: Int, channels: Int) {
+    precondition(pixels.count == batch * height * width * channels, "image pixels do not match \(batch)×\(height)×\(width)×\(channels)")
+    if channels == 1 {
+      self.init(planes: 1, batch: batch, height: height, width: width, data: pixels)
+      return
+    }
+    let positions = batch * height * width
+    var data = [Float](repeating: 0, count: pixels.count)
+    for p in 0..<positions { for c in 0..<channels { data[c * positions + p] = pixels[p * channels + c] } }
+    self.init(planes: channels, batch: batch, height: height, width: width, data: data)
+  }
+
+  /// Planes as sample-major images with the channels per pixel (`[sample][y][x][c]`): the
+  /// inverse of `init(images:batch:height:width:channels:)`, e.g. a generator's output as pixels.
+  public func interleavedImages() -> [Float] {
+    precondition(layout == .planes, "interleavedImages needs planes")
+    if channels == 1 { return data }
+    let positions = batch * height * width
+    var pixels = [Float](repeating: 0, count: data.count)
+    for c in 0..<channels { for p in 0..<positions { pixels[p * channels + c] = data[c * positions + p] } }
+    return pixels
+  }
+
   /// The same values as rows, one sample per row (`[c][y][x]` within a row).
   public func asRows() -> Tensor {
     if layout == .rows { return self }
