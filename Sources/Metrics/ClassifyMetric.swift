@@ -3,6 +3,7 @@ import EvalCore
 import Foundation
 import ImageIO
 import Plot
+import SetStatistics
 import Workers
 
 /// `classify`: reads generated images with our classifier. Accuracy and confusion when they are
@@ -65,7 +66,12 @@ public struct ClassifyMetric: Metric, PluginDeclaration {
       let truth = try classifier.labelIndices(fake)
       var confusion = [Double](repeating: 0, count: c * c)
       for (t, p) in zip(truth, predicted) { confusion[t * c + p] += 1 }
-      let accuracy = Double(zip(truth, predicted).filter { $0 == $1 }.count) / Double(fake.count)
+      let correct = zip(truth, predicted).filter { $0 == $1 }.count
+      let accuracy = Double(correct) / Double(fake.count)
+      let wilson = AnalyticInterval.proportion(successes: correct, trials: fake.count)
+      report.records.append(ScalarRecord(
+        metric: "accuracy", space: "classifier", set: fake.name, value: accuracy, low: wilson.low, high: wilson.high, nReal: 0, nFake: fake.count,
+        method: wilson.method.rawValue))
       var table = Table(name: "confusion", columns: ["true", "predicted", "count"])
       var perClass = Table(name: "per_class_accuracy", columns: ["class", "n", "accuracy"])
       var perClassJSON: [(String, JSON)] = []

@@ -2,6 +2,7 @@ import EvalCore
 import Foundation
 import ImageIO
 import Plot
+import SetStatistics
 import Workers
 
 /// Shannon entropy of one image's 8-bit gray levels, in bits: −Σ p log₂ p over the distinct
@@ -87,6 +88,19 @@ public struct EntropyMetric: Metric, PluginDeclaration {
     }
     report.tables.append(table)
     report.scalars.append(("sets", .object(perSet)))
+    // the mean entropy of each set (t interval) and each set's difference to the first (Welch's t interval)
+    for (set, values) in zip(sets, all) {
+      let mean = AnalyticInterval.mean(values)
+      report.records.append(ScalarRecord(
+        metric: "mean_entropy_bits", set: set.name, value: mean.value, low: mean.low, high: mean.high, nReal: 0, nFake: set.count,
+        method: mean.method.rawValue))
+    }
+    for (set, values) in zip(sets, all).dropFirst() {
+      let difference = AnalyticInterval.meanDifference(values, all[0])
+      report.records.append(ScalarRecord(
+        metric: "mean_entropy_difference_bits", set: "\(set.name) − \(sets[0].name)", value: difference.value, low: difference.low,
+        high: difference.high, nReal: sets[0].count, nFake: set.count, method: difference.method.rawValue))
+    }
     if sets.count > 1 {
       let base = SampleSummary(all[0]).mean
       for (set, values) in zip(sets, all).dropFirst() {

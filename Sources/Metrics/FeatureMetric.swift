@@ -107,6 +107,7 @@ public struct FeatureMetric: Metric, PluginDeclaration {
       warnings += result.warnings
       report.lines.append(result.line)
       report.records += result.records
+      if let note = result.floorNote { report.lines.append(note) }
     }
     report.tables.append(table)
 
@@ -165,6 +166,7 @@ public struct FeatureMetric: Metric, PluginDeclaration {
 
   struct Comparison {
     var records: [ScalarRecord] = []
+    var floorNote: String?
     var rows: [(String, Double, Double?, Int, Int)] = []
     var json: JSON = .null
     var warnings: [String] = []
@@ -204,7 +206,7 @@ public struct FeatureMetric: Metric, PluginDeclaration {
       ("one_nn_fake_accuracy", .number(nn.fakeAccuracy)), ("one_nn_n_per_set", .int(balanced)),
       ("dimension", .int(real.columns)), ("real_covariance_rank", .int(realStats.rank)), ("fake_covariance_rank", .int(fakeStats.rank)),
     ])
-    result.records = intervals(
+    (result.records, result.floorNote) = intervals(
       real: real, fake: fake, realSample: realSample, fakeSample: fakeSample, balanced: balanced, space: space, fd: fd, kidSubsetMean: kid.mean,
       context: context)
     result.line =
@@ -243,7 +245,7 @@ extension FeatureMetric {
   func intervals(
     real: FeatureMatrix, fake: FeatureMatrix, realSample: FeatureMatrix, fakeSample: FeatureMatrix, balanced: Int, space: String, fd: Double,
     kidSubsetMean: Double, context: RunContext
-  ) -> [ScalarRecord] {
+  ) -> (records: [ScalarRecord], floorNote: String?) {
     let plan = BootstrapPlan(replicates: bootstrap, seed: context.seed ^ 0xB007)
     let set = "fake vs real"
     func record(_ metric: String, _ estimate: Estimate, _ nReal: Int, _ nFake: Int, floor: Double?, value: Double? = nil) -> ScalarRecord {
@@ -259,8 +261,13 @@ extension FeatureMetric {
     ).estimates(plan: plan, threads: context.threads)
     // the floor: two disjoint seeded halves of the real set at the same n as the comparison (or the largest possible)
     var floors: (fd: Double, kid: Double, prdc: NeighbourValues, nn: NeighbourValues)?
+    var note: String?
     if floor && real.rows >= 4 {
       let split = FloorSplit(realCount: real.rows, target: fake.rows, seed: context.seed ^ 0xF100)
+      note =
+        "\(space) floor (real vs real): two seeded halves of \(split.size) real images each"
+        + (split.isReduced ? " (fewer than the \(fake.rows) compared: the real set has \(real.rows); a smaller n raises FD and KID)" : "")
+        + (space == "classifier" ? "; if the judge trained on this real set, its features sit tighter than unseen images' would: judge with a real set it never saw" : "")
       let a = real.subset(split.first), b = real.subset(split.second)
       let none = BootstrapPlan(replicates: 0, seed: 0)
       let sampleA = a.subset(Array(0..<min(a.rows, maxSamples))), sampleB = b.subset(Array(0..<min(b.rows, maxSamples)))
@@ -272,7 +279,18 @@ extension FeatureMetric {
       )
     }
     let (n, m, ns, ms) = (real.rows, fake.rows, realSample.rows, fakeSample.rows)
-    return [
+    // label-free diversity and copying: Vendi of each set (no reference needed), authenticity
+    let authenticity = Authenticity(real: realSample, fake: fakeSample, threads: context.threads)
+    let authentic = authenticity.authentic.filter { $0 }.count
+    let diversity = [
+      ScalarRecord(metric: "vendi_score", space: space, set: "fake", value: vendiScore(fake), nReal: 0, nFake: m, method: IntervalMethod.none.rawValue),
+      ScalarRecord(metric: "vendi_score", space: space, set: "real", value: vendiScore(real), nReal: n, nFake: 0, method: IntervalMethod.none.rawValue),
+    ]
+    let wilson = AnalyticInterval.proportion(successes: authentic, trials: authenticity.authentic.count)
+    let records: [ScalarRecord] = diversity + [
+      ScalarRecord(
+        metric: "authenticity", space: space, set: "fake vs real", value: authenticity.value, low: wilson.low, high: wilson.high, nReal: ns, nFake: ms,
+        method: wilson.method.rawValue),
       record("frechet_distance", fdEstimate, n, m, floor: floors?.fd, value: fd),
       record("kid_full_mmd2", kidEstimate, n, m, floor: floors?.kid),
       record("precision", prdc.precision, ns, ms, floor: floors?.prdc.precision),
@@ -281,5 +299,6 @@ extension FeatureMetric {
       record("coverage", prdc.coverage, ns, ms, floor: floors?.prdc.coverage),
       record("one_nn_accuracy", nn.oneNNAccuracy, balanced, balanced, floor: floors?.nn.oneNNAccuracy),
     ]
+    return (records, note)
   }
 }
