@@ -65,7 +65,8 @@ final class ClassifierCommandTests: XCTestCase {
   func testFidCachesRealFeaturesAndIsThreadCountInvariant() throws {
     try Repo.requireData()
     let work = temporaryDirectory("e2e-fid")
-    let common = ["--model", Self.model, "--cache", work + "/cache", "--max-samples", "1000", "--kid-subsets", "10", "--quiet"]
+    // the intervals and the floor are ScalarsTests' subject; here fid.csv, the cache and threads are
+    let common = ["--model", Self.model, "--cache", work + "/cache", "--max-samples", "1000", "--kid-subsets", "10", "--bootstrap", "0", "--floor", "false", "--quiet"]
     try ganEval(["fid", CommandLineTests.digits, Self.blurred, "--out", work + "/a", "--threads", "1", "--svg"] + common)
     try ganEval(["fid", CommandLineTests.digits, Self.blurred, "--out", work + "/b", "--threads", "2"] + common)
     XCTAssertEqual((try json(work + "/a/summary.json")["results"] as! [String: Any])["real_features_cached"] as? Bool, false)
