@@ -1,5 +1,6 @@
 import EvalCore
 import Foundation
+import SetStatistics
 import ImageIO
 import Workers
 
@@ -104,34 +105,8 @@ public struct PixelHistogram: Sendable {
   }
 }
 
-/// Distances between two histograms over the same bins.
-public enum HistogramDistance {
-  /// Total variation: ½ Σ |p − q|, in [0, 1].
-  public static func totalVariation(_ p: [Double], _ q: [Double]) -> Double {
-    0.5 * zip(p, q).reduce(0) { $0 + abs($1.0 - $1.1) }
-  }
-
-  /// Jensen–Shannon divergence in bits, in [0, 1] (the square of scipy's `jensenshannon(p, q, base=2)`).
-  public static func jensenShannonBits(_ p: [Double], _ q: [Double]) -> Double {
-    var sum = 0.0
-    for (a, b) in zip(p, q) {
-      let m = 0.5 * (a + b)
-      if a > 0 { sum += 0.5 * a * log2(a / m) }
-      if b > 0 { sum += 0.5 * b * log2(b / m) }
-    }
-    return max(0, sum)
-  }
-
-  /// Wasserstein-1 (earth mover's) distance with all mass at bin centres, as
-  /// `scipy.stats.wasserstein_distance(centres, centres, p, q)`: Σ |CDFp − CDFq| · Δcentre.
-  public static func wasserstein1(_ p: [Double], _ q: [Double], edges: [Double]) -> Double {
-    var cp = 0.0, cq = 0.0, sum = 0.0
-    for i in 0..<(p.count - 1) {
-      cp += p[i]
-      cq += q[i]
-      let gap = 0.5 * (edges[i + 2] - edges[i])  // distance between centres i and i+1
-      sum += abs(cp - cq) * gap
-    }
-    return sum
-  }
-}
+/// Distances between two histograms over the same bins: total variation, Jensen–Shannon in bits
+/// (the square of scipy's `jensenshannon(p, q, base=2)`) and Wasserstein-1 with all mass at the bin
+/// centres (scipy's `wasserstein_distance`). One implementation, in SetStatistics, serves the
+/// metric and its bootstrap.
+public typealias HistogramDistance = HistogramDistances
