@@ -13,14 +13,15 @@ build: setup
 
 # Unit, golden-parity and end-to-end tests, on the real data fetched by setup. Release mode:
 # the t-SNE quality tests run full 1,000-iteration embeddings of 2,000 and 5,000 digits.
-# Then the fuzz smoke (about 20 s per parser, fuzz/README.md); FUZZ_SMOKE=0 leaves it out. Its
-# per-input limit is 10 s of wall clock, not 2: on a loaded machine a 0.3 s input can take 2 s.
+# Then the fuzz smoke (fuzz/README.md): the seed corpus, fuzz/regressions and 30,000 seeded
+# executions per parser (at most 60 s each), the same run every time; FUZZ_SMOKE=0 leaves it out.
+# Its per-input limit is 10 s of wall clock, not 2: on a loaded machine a 0.3 s input can take 2 s.
 TESTFLAGS := -c release -Xswiftc -enable-testing
 FUZZ_SMOKE ?= 1
 test: setup
 	$(SWIFT) build $(TESTFLAGS) --build-tests
 	$(SWIFT) test $(TESTFLAGS) --skip-build
-	@if [ "$(FUZZ_SMOKE)" != 0 ]; then fuzz/run.sh build && FUZZ_TIMEOUT=10 fuzz/run.sh run all 20; fi
+	@if [ "$(FUZZ_SMOKE)" != 0 ]; then fuzz/run.sh build && FUZZ_TIMEOUT=10 FUZZ_SEED=1 fuzz/run.sh run all 60 30000; fi
 
 # libFuzzer on every parser (fuzz/README.md): FUZZ_SECONDS per target, or FUZZ_RUNS executions
 # when set (FUZZ_SECONDS then caps it). Crashes land in fuzz/.work/crash-<target>-*.

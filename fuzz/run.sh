@@ -23,6 +23,8 @@ run_one() {
   local args=(-timeout="${FUZZ_TIMEOUT:-2}" -rss_limit_mb=1024 -max_total_time="$seconds" -print_final_stats=1
     -artifact_prefix=".work/crash-$target-" -close_fd_mask=1)
   [ -n "$runs" ] && args+=(-runs="$runs")
+  # a fixed seed and a run count make a run repeatable (the smoke in `make test` uses both)
+  [ -n "${FUZZ_SEED:-}" ] && args+=(-seed="$FUZZ_SEED")
   [ -f "dict/$target.dict" ] && args+=(-dict="dict/$target.dict")
   local log=".work/$target.log"
   local status=0

@@ -81,6 +81,13 @@ int gepng_decode(const unsigned char *data, size_t size, uint64_t max_pixels, in
     return -1;
   }
   png_set_read_fn(png, &state, read_from_memory);
+  /* Pixels are all we read: skip every ancillary chunk (text, ICC profiles, EXIF, ...). libpng
+     would otherwise inflate or copy them, and a hostile file can make that allocate 1 GB
+     (found by fuzzing: fuzz/regressions/png). */
+  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, 0);
+  static const png_byte ignored[] =
+      "bKGD\0cHRM\0eXIf\0gAMA\0hIST\0iCCP\0iTXt\0oFFs\0pCAL\0pHYs\0sBIT\0sCAL\0sPLT\0sRGB\0tEXt\0tIME\0zTXt";
+  png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, ignored, (int)(sizeof(ignored) / 5));
   png_set_user_limits(png, 1u << 24, 1u << 24);
   png_set_chunk_malloc_max(png, 64u << 20);
   png_read_info(png, info);
