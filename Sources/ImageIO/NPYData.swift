@@ -74,8 +74,10 @@ struct NPYData {
       throw EvalError.badFile(
         path: path, reason: "element type \(descr) is not supported (use uint8, integers, float32 or float64, little-endian)")
     }
-    guard let count = product(shape), count <= maxElements else {
-      throw EvalError.badFile(path: path, reason: "shape \(shape) holds more than \(maxElements) values, above the import limit")
+    guard let count = checkedProduct(shape), count <= maxElements else {
+      throw EvalError.badFile(
+        path: path, reason: "shape \(shape) holds more than \(grouped(maxElements)) values, above the import limit; "
+          + "import part of the array, or raise the limit with \(ImportLimits.pixelVariable)=<values> if the machine has the memory")
     }
     let (dataBytes, overflow) = count.multipliedReportingOverflow(by: kind.size)
     guard !overflow, dataBytes <= Int.max - length else {
@@ -94,8 +96,8 @@ struct NPYData {
     header = try NPYData.parseHeader(bytes, path: path, maxElements: maxElements)
     guard bytes.count >= header.totalBytes else {
       throw EvalError.badFile(
-        path: path, reason: "is truncated: shape \(header.shape) needs \(header.totalBytes - header.dataOffset) data bytes, "
-          + "it has \(bytes.count - header.dataOffset)")
+        path: path, reason: "is truncated: shape \(header.shape) needs \(grouped(header.totalBytes - header.dataOffset)) data bytes, "
+          + "the file has \(grouped(bytes.count - header.dataOffset))")
     }
     data = bytes[(bytes.startIndex + header.dataOffset)..<(bytes.startIndex + header.totalBytes)]
   }
@@ -166,16 +168,8 @@ struct NPYData {
     }
   }
 
-  /// The product of sizes, or nil when it overflows.
-  static func product(_ sizes: [Int]) -> Int? {
-    var result = 1
-    for size in sizes {
-      let (next, overflow) = result.multipliedReportingOverflow(by: size)
-      if overflow { return nil }
-      result = next
-    }
-    return result
-  }
+  /// The product of sizes, or nil when it overflows or a size is negative.
+  static func product(_ sizes: [Int]) -> Int? { checkedProduct(sizes) }
 
   /// The text of `key`'s value in the header dictionary: a parenthesised tuple, or up to the next comma.
   private static func field(_ key: String, in header: String) -> String? {
