@@ -7,7 +7,7 @@ import PackageDescription
 
 // MARK: - One executable per parser, each a single LLVMFuzzerTestOneInput
 
-let parsers = ["png", "idx", "csv", "npy", "labels", "model", "pipeline"]
+let parsers = ["png", "idx", "csv", "npy", "labels", "model", "pipeline", "jpeg", "cifar", "npz", "gestats", "tsnemap", "plugin"]
 
 
 let package = Package(

@@ -135,4 +135,103 @@ for i, (prev, cur) in enumerate(zip("abcdefgh", "bcdefghi")):
     laughs += "%s: &%s [*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s]\n" % (cur, cur, prev, prev, prev, prev, prev, prev, prev, prev, prev)
 put("pipeline", "billion_laughs.yaml", laughs + "steps: *i\n")
 put("pipeline", "tabs.yaml", "steps:\n\t- import: {}\n")
+# --- jpeg: the golden JPEGs (baseline, progressive, gray, CMYK) and hand-made faults ----------
+jpegs = os.path.join(ROOT, "fixtures", "jpeg")
+for name in sorted(os.listdir(jpegs)):
+    if name.endswith(".jpg"):
+        put("jpeg", name, open(os.path.join(jpegs, name), "rb").read())
+jpg = open(os.path.join(jpegs, "digit_baseline_444.jpg"), "rb").read()
+put("jpeg", "truncated.jpg", jpg[: len(jpg) // 2])
+put("jpeg", "soi_only.jpg", b"\xff\xd8\xff\xd9")
+sof = jpg.find(b"\xff\xc0")
+if sof >= 0:  # a frame header claiming 65,535 × 65,535 pixels: refused by the pixel limit
+    huge = bytearray(jpg)
+    huge[sof + 5:sof + 9] = struct.pack(">HH", 65535, 65535)
+    put("jpeg", "bomb_header.jpg", bytes(huge))
+
+# --- cifar: the pickled CIFAR fixtures (protocols 2, 4, 5; CIFAR-100) and faults ----------------
+imports = os.path.join(ROOT, "fixtures", "import")
+for folder in sorted(os.listdir(imports)):
+    if folder.startswith("cifar"):
+        for name in sorted(os.listdir(os.path.join(imports, folder))):
+            if "." not in name:
+                put("cifar", folder + "_" + name, open(os.path.join(imports, folder, name), "rb").read())
+try:  # a two-image batch in CIFAR-10's exact layout (a numpy uint8 N×3072 array), small enough to mutate quickly
+    import pickle
+    import numpy as np
+    tiny = {b"batch_label": b"tiny", b"labels": [3, 7], b"data": np.arange(2 * 3072, dtype=np.uint8).reshape(2, 3072), b"filenames": [b"a.png", b"b.png"]}
+    for protocol in (2, 4):
+        put("cifar", "tiny_proto%d" % protocol, pickle.dumps(tiny, protocol=protocol))
+except ImportError:
+    pass
+put("cifar", "evil.pkl", open(os.path.join(imports, "evil.pkl"), "rb").read())
+batch = open(os.path.join(imports, "cifar10", "data_batch_1"), "rb").read()
+put("cifar", "truncated", batch[: len(batch) // 2])
+put("cifar", "deep_lists", b"\x80\x02" + b"]" * 5000 + b".")
+
+# --- npz: numpy's savez and savez_compressed archives, and faults ------------------------------
+for name in sorted(os.listdir(os.path.join(imports, "npz"))):
+    if name.endswith(".npz"):
+        put("npz", name, open(os.path.join(imports, "npz", name), "rb").read())
+npz = open(os.path.join(imports, "npz", "positional.npz"), "rb").read()
+put("npz", "truncated.npz", npz[: len(npz) // 2])
+put("npz", "empty_zip.npz", b"PK\x05\x06" + bytes(18))
+
+
+# --- gestats: small stats files written by docs/stats-format.md, and faults --------------------
+def gestats(header, values):
+    body = header.encode() + b"".join(struct.pack("<d", v) for v in values)
+    return body + struct.pack("<Q", fnv1a64(body))
+
+
+space = [0.5, -1.0] + [2.0, 0.5, 0.5, 1.0]  # d = 2: mean, then the co-moment matrix
+hist = [3.0, 1.0, 0.0, 2.0]
+head = ("GANEVAL-STATS 1\nfiles 6 00000000000000ff\nimage 28 28 1\nextractor pixels -\nshards 2 0\n"
+        "classes 2 0=4 1=2\nspace pixels 2 6\nhistogram luma 4 0 1 0\nentropy 4 0 8 0 6\ndata %d\n")
+values = space + hist + [1.0, 2.0, 2.0, 1.0, 4.0, 3.5]
+put("gestats", "small.gestats", gestats(head % len(values), values))
+sub = head.replace("space pixels 2 6\n", "space pixels 2 6 subsample 4 2 0000000000000007\n")
+subvalues = space + [1.0, 2.0] + [0.1, 0.2, 0.3, 0.4] + hist + [1.0, 2.0, 2.0, 1.0, 4.0, 3.5]
+put("gestats", "subsample.gestats", gestats(sub % len(subvalues), subvalues))
+put("gestats", "bad_checksum.gestats", gestats(head % len(values), values)[:-1] + b"\x00")
+put("gestats", "huge_space.gestats", gestats("GANEVAL-STATS 1\nfiles 1 0000000000000001\nimage 1 1 1\nextractor pixels -\nshards 1 0\nspace pixels 4294967295 1\ndata 0\n", []))
+put("gestats", "version2.gestats", gestats("GANEVAL-STATS 2\ndata 0\n", []))
+
+
+# --- tsnemap: a small saved map (with and without PCA) written by TSNEMapFile's layout ----------
+def tsnemap(dims, n, d, f, k, projection):
+    values = lambda count, start: [start + 0.25 * i for i in range(count)]
+    length = 80 + 8 * (n * dims + n * f) + 12 * n * k + 8 + (8 * (d + d * f) if projection else 0)
+    body = b"TSNEMAP\x00" + struct.pack("<II", 1, dims)
+    body += struct.pack("<QQQQQ", n, d, f, 1 if projection else 0, k) + struct.pack("<d", 30.0) + struct.pack("<QQ", 42, length)
+    body += b"".join(struct.pack("<d", v) for v in values(n * dims, -1.0))
+    if projection:
+        body += b"".join(struct.pack("<d", v) for v in values(d + d * f, 0.0))
+    body += b"".join(struct.pack("<d", v) for v in values(n * f, 0.5))
+    body += b"".join(struct.pack("<i", (i // k + 1 + i % k) % n) for i in range(n * k))
+    body += b"".join(struct.pack("<d", 1.0 + (i % k)) for i in range(n * k))
+    return body + struct.pack("<Q", fnv1a64(body))
+
+
+put("tsnemap", "plain_2d.tsnemap", tsnemap(2, 5, 3, 3, 2, False))
+put("tsnemap", "pca_3d.tsnemap", tsnemap(3, 4, 6, 2, 3, True))
+bad = bytearray(tsnemap(2, 5, 3, 3, 2, False))
+bad[16:24] = struct.pack("<Q", 1 << 60)
+put("tsnemap", "huge_count.tsnemap", bytes(bad))
+put("tsnemap", "truncated.tsnemap", tsnemap(2, 5, 3, 3, 2, False)[:100])
+
+# --- plugin: describe output, then (after the separator) an evaluate run's result.json ---------
+RES = b"\n--result--\n"  # FuzzTargets.resultSeparator
+describe = (b'{"protocol": 1, "kind": "metric", "name": "intensity-moments", "summary": "mean and spread",'
+            b' "options": [{"name": "bins", "type": "int", "default": 16, "min": 2, "max": 4096, "help": "bins"},'
+            b' {"name": "mode", "type": "choice", "choices": ["a", "b"], "default": "a", "help": "mode"},'
+            b' {"name": "scale", "type": "number", "default": 1.5, "help": "scale"}]}')
+result = b'{"scalars": {"mean": 0.25, "spread": 1e-3}, "lines": ["mean 0.25", "spread 0.001"]}'
+put("plugin", "valid", describe + RES + result)
+put("plugin", "generator", b'{"protocol": 1, "kind": "generator", "name": "pixel-gaussian", "options": []}' + RES + b'{"scalars": {}}')
+put("plugin", "wrong_protocol", b'{"protocol": 2, "kind": "metric", "name": "x"}')
+put("plugin", "bad_name", b'{"protocol": 1, "kind": "metric", "name": "Not Kebab"}' + RES + b'{"scalars": {"a": "text"}}')
+put("plugin", "reserved_option", b'{"protocol": 1, "kind": "transform", "name": "t", "options": [{"name": "seed", "type": "int"}]}')
+put("plugin", "deep", b"[" * 10000 + RES + b"{" * 10000)
+put("plugin", "not_json", b"hello" + RES + b"\xff\xfe")
 print("corpus written to", CORPUS)

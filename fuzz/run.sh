@@ -11,7 +11,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
-targets=(png idx csv npy labels model pipeline)
+targets=(png idx csv npy labels model pipeline jpeg cifar npz gestats tsnemap plugin)
 flags=(-c debug -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address)
 
 build() { swift build "${flags[@]}" 2>&1 | grep -vE "Cannot export local symbol" | tail -n 3; }

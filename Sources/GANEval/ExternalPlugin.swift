@@ -70,13 +70,18 @@ public struct ExternalPlugin: Metric, Transform, Generator, FeatureExtractor {
     guard run.status == 0 else {
       throw EvalError.badFile(path: path, reason: "`describe` failed (\(run.ending)): \(run.tail)")
     }
-    let json: JSON
-    do { json = try JSON.parse(run.stdout) } catch {
-      throw EvalError.badFile(path: path, reason: "`describe` printed malformed JSON (\(error)); it must print one JSON object")
-    }
-    let entry = try entry(from: json, path: path)
+    let entry = try parseDescribe(run.stdout, path: path)
     described.set(path, entry)
     return entry
+  }
+
+  /// Reads what `describe` printed: one JSON object, checked by `entry(from:path:)`.
+  public static func parseDescribe(_ bytes: [UInt8], path: String) throws -> PluginEntry {
+    let json: JSON
+    do { json = try JSON.parse(bytes) } catch {
+      throw EvalError.badFile(path: path, reason: "`describe` printed malformed JSON (\(error)); it must print one JSON object")
+    }
+    return try entry(from: json, path: path)
   }
 
   /// Checks a `describe` object: protocol 1, a kind, a kebab-case name, options as declared.
@@ -117,22 +122,29 @@ public struct ExternalPlugin: Metric, Transform, Generator, FeatureExtractor {
     guard let bytes = try? readFile(resultPath), bytes.count <= Self.maxJSONBytes else {
       throw failure("wrote no result.json (or one over \(Self.maxJSONBytes >> 20) MiB) in its output directory")
     }
+    var report = try Self.parseResult(bytes, metric: entry.name, plugin: entry.displayName)
+    for name in try FileManager.default.contentsOfDirectory(atPath: work.out).sorted() where name.hasSuffix(".csv") || name.hasSuffix(".svg") {
+      report.attachments.append((name, try readFile(work.out + "/" + name)))
+    }
+    return report
+  }
+
+  /// Reads an `evaluate` run's result.json: `{"scalars": {"name": number, ...}, "lines": [...]}`.
+  public static func parseResult(_ bytes: [UInt8], metric: String, plugin: String) throws -> Report {
+    func failure(_ reason: String) -> EvalError { .badParameter(name: plugin, reason: reason) }
     let json: JSON
     do { json = try JSON.parse(bytes) } catch { throw failure("wrote malformed result.json: \(error)") }
     guard case .object(let scalarPairs)? = json["scalars"] else {
       throw failure("result.json must hold {\"scalars\": {\"name\": number, ...}}")
     }
-    var report = Report(metric: entry.name)
+    var report = Report(metric: metric)
     for (key, value) in scalarPairs {
       guard value.doubleValue != nil else { throw failure("result.json scalar '\(key)' is \(value.render()), not a number") }
       report.scalars.append((key, value))
     }
     if case .array(let lines)? = json["lines"] { report.lines = lines.compactMap(\.stringValue) }
     if report.lines.isEmpty {
-      report.lines = scalarPairs.map { "\(entry.name): \($0.0) \($0.1.render())" }
-    }
-    for name in try FileManager.default.contentsOfDirectory(atPath: work.out).sorted() where name.hasSuffix(".csv") || name.hasSuffix(".svg") {
-      report.attachments.append((name, try readFile(work.out + "/" + name)))
+      report.lines = scalarPairs.map { "\(metric): \($0.0) \($0.1.render())" }
     }
     return report
   }

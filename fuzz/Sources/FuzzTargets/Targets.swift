@@ -2,6 +2,8 @@ import Foundation
 import GANEval
 import ImageIO
 import NeuralNet
+import SetStatistics
+import TSNE
 
 /// The body of each fuzz target: feed the bytes to one parser through the path the command line
 /// uses. Errors are the expected outcome for most inputs and are ignored; a crash, a hang, a leak
@@ -52,6 +54,42 @@ public enum FuzzTargets {
     attempt { _ = try PipelineFile.parse(String(decoding: data, as: UTF8.self), path: "fuzz.yaml") }
   }
 
+  /// JPEG through the sample-set loader, as `.jpg` files are read beside PNGs.
+  public static func jpeg(_ data: UnsafeBufferPointer<UInt8>) {
+    _ = Scratch.write("jpeg-set/a.jpg", data, makingDirectory: true)
+    attempt { _ = try SampleDirectory.load(Scratch.directory + "/jpeg-set", options: LoadOptions(threads: 1)) }
+  }
+
+  /// A CIFAR-10/100 "python version" batch: a pickle read by `import`.
+  public static func cifar(_ data: UnsafeBufferPointer<UInt8>) {
+    let path = Scratch.write("data_batch_1", data)
+    attempt { _ = try Importers.readCIFAR(path) }
+  }
+
+  /// A NumPy .npz archive (a zip of .npy members, stored or deflated) read by `import`.
+  public static func npz(_ data: UnsafeBufferPointer<UInt8>) {
+    let path = Scratch.write("arrays.npz", data)
+    attempt { _ = try Importers.readNPZ(path) }
+  }
+
+  /// A `.gestats` stats file, read from memory as `merge` and `fid` read it.
+  public static func gestats(_ data: UnsafeBufferPointer<UInt8>) {
+    attempt { _ = try SetStats.decode(Array(data), path: "fuzz.gestats") }
+  }
+
+  /// A `.tsnemap` saved t-SNE map, read from memory as `tsne --map` reads it.
+  public static func tsnemap(_ data: UnsafeBufferPointer<UInt8>) {
+    attempt { _ = try TSNEMap.decode(Array(data), path: "fuzz.tsnemap") }
+  }
+
+  /// An external plugin's JSON: what `describe` prints, or (after the separator line) the
+  /// result.json of an `evaluate` run; inputs without the separator go to both readers.
+  public static func plugin(_ data: UnsafeBufferPointer<UInt8>) {
+    let (describe, result) = split(data, at: resultSeparator)
+    attempt { _ = try ExternalPlugin.parseDescribe(Array(describe), path: "fuzz-plugin") }
+    attempt { _ = try ExternalPlugin.parseResult(Array(result ?? describe), metric: "fuzz", plugin: "fuzz-plugin") }
+  }
+
   /// Runs one parse; with GAN_EVAL_FUZZ_VERBOSE=1 prints its outcome (for checking a corpus).
   static func attempt(_ body: () throws -> Void) {
     do {
@@ -66,6 +104,9 @@ public enum FuzzTargets {
 
   /// Between an image file and its labels in a two-file input.
   static let labelSeparator = Array("\n--labels--\n".utf8)
+
+  /// Between a plugin's `describe` output and its result.json in a plugin input.
+  static let resultSeparator = Array("\n--result--\n".utf8)
 
   /// A 2×2 gray PNG, the one good image of the labels target's directory.
   static let validPNG: [UInt8] = (try? PNG.encode([0, 64, 128, 255], width: 2, height: 2)) ?? []
