@@ -105,17 +105,33 @@ public final class BatchNorm: Layer {
   public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
     let count = Float(dy.data.count / features)
     var dx = [Float](repeating: 0, count: dy.data.count)
-    for f in 0..<features {
-      var sumG = 0.0, sumGX = 0.0
-      forEachValue(dy, feature: f) {
-        sumG += Double(dy.data[$0])
-        sumGX += Double(dy.data[$0]) * Double(normalised[$0])
+    var sums = [Double](repeating: 0, count: 2 * features)  // Σg and Σg·x̂ per feature
+    dx.withUnsafeMutableBufferPointer { dxs in
+      sums.withUnsafeMutableBufferPointer { sums in
+        dy.data.withUnsafeBufferPointer { gs in
+          normalised.withUnsafeBufferPointer { hs in
+            let (dxs, sums, gs, hs) = (dxs.baseAddress!, sums.baseAddress!, gs.baseAddress!, hs.baseAddress!)
+            // features are independent: each is summed in the same order whatever the parts
+            forEachPart(features, threads: pass.threads) { range in
+              for f in range {
+                var sumG = 0.0, sumGX = 0.0
+                forEachValue(dy, feature: f) {
+                  sumG += Double(gs[$0])
+                  sumGX += Double(gs[$0]) * Double(hs[$0])
+                }
+                (sums[2 * f], sums[2 * f + 1]) = (sumG, sumGX)
+                let k = scale.value[f] * inverseStd[f] / count
+                let (mg, mgx) = (Float(sumG), Float(sumGX))
+                forEachValue(dy, feature: f) { dxs[$0] = k * (count * gs[$0] - mg - hs[$0] * mgx) }
+              }
+            }
+          }
+        }
       }
-      scale.gradient[f] += Float(sumGX)
-      shift.gradient[f] += Float(sumG)
-      let k = scale.value[f] * inverseStd[f] / count
-      let (mg, mgx) = (Float(sumG), Float(sumGX))
-      forEachValue(dy, feature: f) { dx[$0] = k * (count * dy.data[$0] - mg - normalised[$0] * mgx) }
+    }
+    for f in 0..<features {
+      scale.gradient[f] += Float(sums[2 * f + 1])
+      shift.gradient[f] += Float(sums[2 * f])
     }
     return dy.with(dx)
   }

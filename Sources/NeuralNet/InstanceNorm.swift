@@ -122,9 +122,18 @@ public final class Upsample: Layer {
     let (h, w, f) = (x.height, x.width, factor)
     let (oh, ow) = (h * f, w * f)
     let planes = x.channels * x.batch
-    var out = [Float](repeating: 0, count: planes * oh * ow)
-    for p in 0..<planes {
-      for y in 0..<oh { for xx in 0..<ow { out[(p * oh + y) * ow + xx] = x.data[(p * h + y / f) * w + xx / f] } }
+    let out = [Float](unsafeUninitializedCapacity: planes * oh * ow) { buffer, initialised in
+      x.data.withUnsafeBufferPointer { xs in
+        let (xs, ys) = (xs.baseAddress!, buffer.baseAddress!)
+        forEachElementPart(planes * oh, threads: pass.threads) { rows in
+          for row in rows {
+            let (p, y) = row.quotientAndRemainder(dividingBy: oh)
+            let (source, target) = (xs + (p * h + y / f) * w, ys + row * ow)
+            for xx in 0..<ow { target[xx] = source[xx / f] }
+          }
+        }
+      }
+      initialised = planes * oh * ow
     }
     return Tensor(planes: x.channels, batch: x.batch, height: oh, width: ow, data: out)
   }
@@ -134,8 +143,22 @@ public final class Upsample: Layer {
     let (h, w) = (dy.height / f, dy.width / f)
     let planes = dy.channels * dy.batch
     var dx = [Float](repeating: 0, count: planes * h * w)
-    for p in 0..<planes {
-      for y in 0..<dy.height { for xx in 0..<dy.width { dx[(p * h + y / f) * w + xx / f] += dy.data[(p * dy.height + y) * dy.width + xx] } }
+    let (oh, ow) = (dy.height, dy.width)
+    dx.withUnsafeMutableBufferPointer { dxs in
+      dy.data.withUnsafeBufferPointer { dys in
+        let (dxs, dys) = (dxs.baseAddress!, dys.baseAddress!)
+        // each input row sums its f × f blocks in the same order as a plain loop over the output
+        forEachElementPart(planes * h, threads: pass.threads) { rows in
+          for row in rows {
+            let (p, y) = row.quotientAndRemainder(dividingBy: h)
+            let target = dxs + row * w
+            for yy in (y * f)..<(y * f + f) {
+              let source = dys + (p * oh + yy) * ow
+              for xx in 0..<ow { target[xx / f] += source[xx] }
+            }
+          }
+        }
+      }
     }
     return Tensor(planes: dy.channels, batch: dy.batch, height: h, width: w, data: dx)
   }

@@ -77,6 +77,15 @@ func forEachPart(_ count: Int, threads: Int, parts: Int? = nil, _ body: (Range<I
   try? parallelFor(parts, threads: threads) { part in body(chunk(part, of: parts, count: count)) }
 }
 
+/// Runs `body` over `count` independent elements in contiguous parts on up to `threads` threads.
+/// For element-wise work only (each output depends on its own index), so the partition cannot
+/// change a result; small arrays stay on the calling thread, where a dispatch costs more.
+func forEachElementPart(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+  let parts = count < 1 << 15 ? 1 : max(1, min(threads, fixedParts))
+  if parts == 1 { body(0..<count); return }
+  try? parallelFor(parts, threads: threads) { part in body(chunk(part, of: parts, count: count)) }
+}
+
 /// Parts for splitting a batch of rows: about 32 rows each (small sgemms are slow), at most
 /// `fixedParts`; depends on the row count only, never on threads.
 func partCount(_ rows: Int) -> Int { max(1, min(fixedParts, rows / 32)) }

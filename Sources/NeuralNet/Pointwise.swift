@@ -25,12 +25,21 @@ public final class Activation: Layer {
   public func outputShape(_ shape: Shape) throws -> Shape { shape }
 
   public func forward(_ x: Tensor, _ pass: inout Pass) -> Tensor {
-    let out: [Float]
-    switch function {
-    case .relu: out = x.data.map { max($0, 0) }
-    case .leakyRelu(let slope): out = x.data.map { $0 > 0 ? $0 : slope * $0 }
-    case .tanh: out = x.data.map { Foundation.tanh($0) }
-    case .sigmoid: out = x.data.map { 1 / (1 + exp(-$0)) }
+    let count = x.data.count
+    let function = function
+    let out = [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
+      x.data.withUnsafeBufferPointer { xs in
+        let (xs, ys) = (xs.baseAddress!, buffer.baseAddress!)
+        forEachElementPart(count, threads: pass.threads) { range in
+          switch function {
+          case .relu: for i in range { ys[i] = max(xs[i], 0) }
+          case .leakyRelu(let slope): for i in range { ys[i] = xs[i] > 0 ? xs[i] : slope * xs[i] }
+          case .tanh: for i in range { ys[i] = Foundation.tanh(xs[i]) }
+          case .sigmoid: for i in range { ys[i] = 1 / (1 + exp(-xs[i])) }
+          }
+        }
+      }
+      initialised = count
     }
     if pass.training {
       input = x.data
@@ -41,14 +50,18 @@ public final class Activation: Layer {
 
   public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
     var dx = dy.data
+    let function = function
     dx.withUnsafeMutableBufferPointer { dx in
       input.withUnsafeBufferPointer { input in
         output.withUnsafeBufferPointer { output in
-          switch function {
-          case .relu: for i in 0..<dx.count { dx[i] = input[i] > 0 ? dx[i] : 0 }
-          case .leakyRelu(let slope): for i in 0..<dx.count { dx[i] *= input[i] > 0 ? 1 : slope }
-          case .tanh: for i in 0..<dx.count { dx[i] *= 1 - output[i] * output[i] }
-          case .sigmoid: for i in 0..<dx.count { dx[i] *= output[i] * (1 - output[i]) }
+          let (dx, input, output) = (dx.baseAddress!, input.baseAddress!, output.baseAddress!)
+          forEachElementPart(dy.data.count, threads: pass.threads) { range in
+            switch function {
+            case .relu: for i in range { dx[i] = input[i] > 0 ? dx[i] : 0 }
+            case .leakyRelu(let slope): for i in range { dx[i] *= input[i] > 0 ? 1 : slope }
+            case .tanh: for i in range { dx[i] *= 1 - output[i] * output[i] }
+            case .sigmoid: for i in range { dx[i] *= output[i] * (1 - output[i]) }
+            }
           }
         }
       }
@@ -73,27 +86,36 @@ public final class Dropout: Layer {
     // four 16-bit uniforms per 64-bit draw: the rate is honoured to 1/65536
     let threshold = UInt64((Double(rate) * 65536).rounded())
     let count = x.data.count
-    var random = pass.random  // a local copy: the draws stay in registers
+    let random = pass.random
     var out = [Float](unsafeUninitializedCapacity: count) { _, initialised in initialised = count }
     mask = [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
       x.data.withUnsafeBufferPointer { xs in
         out.withUnsafeMutableBufferPointer { ys in
-          var i = 0
-          while i < count {
-            var bits = random.next()
-            for _ in 0..<4 where i < count {
-              let m = (bits & 0xFFFF) < threshold ? 0 : keep
-              buffer[i] = m
-              ys[i] = xs[i] * m
-              bits >>= 16
-              i += 1
+          let (xs, ys, ms) = (xs.baseAddress!, ys.baseAddress!, buffer.baseAddress!)
+          // parts start on a draw boundary (4 values per draw) and jump the generator ahead to it,
+          // so every value gets the draw the single-threaded loop would give it
+          let draws = (count + 3) / 4
+          forEachElementPart(draws, threads: pass.threads) { part in
+            var random = random  // a local copy: the draws stay in registers
+            random.skip(UInt64(part.lowerBound))
+            var i = part.lowerBound * 4
+            let end = min(count, part.upperBound * 4)
+            while i < end {
+              var bits = random.next()
+              for _ in 0..<4 where i < end {
+                let m = (bits & 0xFFFF) < threshold ? 0 : keep
+                ms[i] = m
+                ys[i] = xs[i] * m
+                bits >>= 16
+                i += 1
+              }
             }
           }
         }
       }
       initialised = count
     }
-    pass.random = random
+    pass.random.skip(UInt64((count + 3) / 4))
     return x.with(out)
   }
 
@@ -101,7 +123,10 @@ public final class Dropout: Layer {
     guard rate > 0 else { return dy }
     var dx = dy.data
     dx.withUnsafeMutableBufferPointer { dx in
-      mask.withUnsafeBufferPointer { mask in for i in 0..<dx.count { dx[i] *= mask[i] } }
+      mask.withUnsafeBufferPointer { mask in
+        let (dx, mask) = (dx.baseAddress!, mask.baseAddress!)
+        forEachElementPart(dy.data.count, threads: pass.threads) { range in for i in range { dx[i] *= mask[i] } }
+      }
     }
     return dy.with(dx)
   }

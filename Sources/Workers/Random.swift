@@ -11,6 +11,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
     return z ^ (z >> 31)
   }
+  /// Moves the generator `draws` outputs ahead in O(1), as `draws` calls to `next()` would
+  /// (the state advances by a fixed increment per draw), so parallel parts can each start at
+  /// their own place in one stream.
+  public mutating func skip(_ draws: UInt64) { state &+= draws &* 0x9E37_79B9_7F4A_7C15 }
   /// A standard normal draw (Box–Muller).
   public mutating func nextGaussian() -> Double {
     let u1 = Double(next() >> 11) / Double(1 << 53) + 1e-300

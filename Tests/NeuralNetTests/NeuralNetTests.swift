@@ -225,3 +225,93 @@ final class TrainingTests: XCTestCase {
     XCTAssertThrowsError(try ModelFile.decode(text, path: "m.ganet")) { XCTAssertTrue("\($0)".contains("version 9"), "\($0)") }
   }
 }
+
+/// The element-wise layers split large tensors over threads; every value must be what the
+/// single-threaded loop gives, bit for bit, and the dropout mask the one the stream defines.
+final class ElementwiseThreadingTests: XCTestCase {
+  /// 16 channels × 32 images × 14 × 14 = 100,352 values: above the size that is split.
+  let input: Tensor = {
+    var random = SplitMix64(seed: 5)
+    let data = (0..<(16 * 32 * 14 * 14)).map { _ in Float(random.nextGaussian()) }
+    return Tensor(planes: 16, batch: 32, height: 14, width: 14, data: data)
+  }()
+
+  func gradient(like x: Tensor, seed: UInt64) -> Tensor {
+    var random = SplitMix64(seed: seed)
+    return x.with((0..<x.data.count).map { _ in Float(random.nextGaussian()) })
+  }
+
+  /// Forward, then backward, at 1, 2 and 3 threads: outputs, gradients, parameter gradients and
+  /// the generator's state afterwards must all agree.
+  func checkInvariant(_ make: () -> Layer, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
+    var reference: ([Float], [Float], [[Float]], UInt64)?
+    for threads in [1, 2, 3] {
+      let layer = make()
+      var pass = Pass(training: true, threads: threads, seed: 11)
+      let y = layer.forward(input, &pass)
+      let dx = layer.backward(gradient(like: y, seed: 3), pass)
+      let outcome = (y.data, dx.data, layer.parameters.map(\.gradient), pass.random.next())
+      if let reference {
+        XCTAssertTrue(outcome.0 == reference.0, "\(name) forward differs at \(threads) threads", file: file, line: line)
+        XCTAssertTrue(outcome.1 == reference.1, "\(name) backward differs at \(threads) threads", file: file, line: line)
+        XCTAssertTrue(outcome.2 == reference.2, "\(name) parameter gradients differ at \(threads) threads", file: file, line: line)
+        XCTAssertEqual(outcome.3, reference.3, "\(name) leaves the generator elsewhere at \(threads) threads", file: file, line: line)
+      } else {
+        reference = outcome
+      }
+    }
+  }
+
+  func testLayersAreThreadCountInvariant() {
+    checkInvariant({ Activation(.relu) }, "relu")
+    checkInvariant({ Activation(.leakyRelu(0.2)) }, "leaky relu")
+    checkInvariant({ Activation(.tanh) }, "tanh")
+    checkInvariant({ Activation(.sigmoid) }, "sigmoid")
+    checkInvariant({ Dropout(0.3) }, "dropout")
+    checkInvariant({ Upsample(2) }, "upsample")
+    checkInvariant({ BatchNorm(16) }, "batch norm")
+  }
+
+  /// The mask is the stream's: value i is dropped when its 16-bit slice of draw i/4 is below
+  /// rate·65536, and the generator moves on by one draw per four values.
+  func testDropoutMaskIsTheStreamsAtAnyThreadCount() {
+    let rate: Float = 0.3, threshold = UInt64((Double(rate) * 65536).rounded())
+    var stream = SplitMix64(seed: 11)
+    var expected = [Float](repeating: 0, count: input.data.count)
+    var bits: UInt64 = 0
+    for i in 0..<input.data.count {
+      if i % 4 == 0 { bits = stream.next() }
+      expected[i] = input.data[i] * ((bits >> (16 * UInt64(i % 4))) & 0xFFFF < threshold ? 0 : 1 / (1 - rate))
+    }
+    for threads in [1, 2] {
+      var pass = Pass(training: true, threads: threads, seed: 11)
+      let y = Dropout(rate).forward(input, &pass)
+      XCTAssertTrue(y.data == expected, "dropout at \(threads) threads is not the stream's mask")
+      var after = stream
+      XCTAssertEqual(pass.random.next(), after.next())
+    }
+  }
+
+  /// Nearest upsampling and its gradient against the plain definition.
+  func testUpsampleMatchesTheDefinition() {
+    let x = input, f = 2
+    var pass = Pass(training: true, threads: 2, seed: 1)
+    let layer = Upsample(f)
+    let y = layer.forward(x, &pass)
+    let (h, w) = (x.height, x.width)
+    for p in [0, 7, 511] {
+      for yy in 0..<(h * f) { for xx in 0..<(w * f) { XCTAssertEqual(y.data[(p * h * f + yy) * w * f + xx], x.data[(p * h + yy / f) * w + xx / f]) } }
+    }
+    let dy = gradient(like: y, seed: 4)
+    let dx = layer.backward(dy, pass)
+    for p in [0, 300] {
+      for yy in 0..<h {
+        for xx in 0..<w {
+          var sum: Float = 0
+          for a in 0..<f { for b in 0..<f { sum += dy.data[(p * h * f + yy * f + a) * w * f + xx * f + b] } }
+          XCTAssertEqual(dx.data[(p * h + yy) * w + xx], sum, accuracy: 1e-5)
+        }
+      }
+    }
+  }
+}
