@@ -82,6 +82,8 @@ let package = Package(
   products: [
     .executable(name: "gan-eval", targets: ["gan-eval"]),
     .library(name: "GANEval", targets: ["GANEval"]),
+    // the engines whose file formats fuzz/ reads directly (a product, so a change rebuilds the fuzz targets)
+    .library(name: "GANEvalFormats", targets: ["NeuralNet", "TSNE", "SetStatistics"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

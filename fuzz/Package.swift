@@ -14,7 +14,9 @@ let package = Package(
   name: "gan-eval-fuzz",
   dependencies: [.package(name: "gan-eval", path: "..")],
   targets: [
-    .target(name: "FuzzTargets", dependencies: [.product(name: "GANEval", package: "gan-eval")]),
+    .target(
+      name: "FuzzTargets",
+      dependencies: [.product(name: "GANEval", package: "gan-eval"), .product(name: "GANEvalFormats", package: "gan-eval")]),
     // SwiftPM gives every executable its own main, so each target starts libFuzzer's driver itself.
     .target(name: "CFuzzer"),
   ]

@@ -199,22 +199,27 @@ put("gestats", "version2.gestats", gestats("GANEVAL-STATS 2\ndata 0\n", []))
 
 
 # --- tsnemap: a small saved map (with and without PCA) written by TSNEMapFile's layout ----------
-def tsnemap(dims, n, d, f, k, projection):
+def tsnemap(dims, n, d, f, k, projection, labels=None):
     values = lambda count, start: [start + 0.25 * i for i in range(count)]
-    length = 80 + 8 * (n * dims + n * f) + 12 * n * k + 8 + (8 * (d + d * f) if projection else 0)
-    body = b"TSNEMAP\x00" + struct.pack("<II", 1, dims)
-    body += struct.pack("<QQQQQ", n, d, f, 1 if projection else 0, k) + struct.pack("<d", 30.0) + struct.pack("<QQ", 42, length)
+    text = "".join(label + "\n" for label in labels).encode() if labels is not None else None
+    length = 80 + 8 * (n * dims + n * f) + 12 * n * k + 8 + (8 * (d + d * f) if projection else 0) + (8 + len(text) if text is not None else 0)
+    body = b"TSNEMAP\x00" + struct.pack("<II", 1 if text is None else 2, dims)
+    flags = (1 if projection else 0) | (2 if text is not None else 0)
+    body += struct.pack("<QQQQQ", n, d, f, flags, k) + struct.pack("<d", 30.0) + struct.pack("<QQ", 42, length)
     body += b"".join(struct.pack("<d", v) for v in values(n * dims, -1.0))
     if projection:
         body += b"".join(struct.pack("<d", v) for v in values(d + d * f, 0.0))
     body += b"".join(struct.pack("<d", v) for v in values(n * f, 0.5))
     body += b"".join(struct.pack("<i", (i // k + 1 + i % k) % n) for i in range(n * k))
     body += b"".join(struct.pack("<d", 1.0 + (i % k)) for i in range(n * k))
+    if text is not None:
+        body += struct.pack("<Q", len(text)) + text
     return body + struct.pack("<Q", fnv1a64(body))
 
 
 put("tsnemap", "plain_2d.tsnemap", tsnemap(2, 5, 3, 3, 2, False))
 put("tsnemap", "pca_3d.tsnemap", tsnemap(3, 4, 6, 2, 3, True))
+put("tsnemap", "labelled_v2.tsnemap", tsnemap(2, 5, 3, 3, 2, False, ["0", "1", "", "7", "sneaker"]))
 bad = bytearray(tsnemap(2, 5, 3, 3, 2, False))
 bad[16:24] = struct.pack("<Q", 1 << 60)
 put("tsnemap", "huge_count.tsnemap", bytes(bad))

@@ -22,7 +22,8 @@ import Yams
 ///             - {metric: fid, sets: [real, generated], options: {model: judge}}
 ///
 /// A set or run named by an earlier step means that step's output directory (`out/<step>/`);
-/// anything else is a path. `${name}` is replaced by a variable. Errors name the line.
+/// anything else is a path. `${name}` is replaced by a variable; `${out}` is the output directory
+/// (unless a variable of that name is defined). Errors name the line.
 public struct PipelineFile: Sendable {
   public enum Kind: String, CaseIterable, Sendable { case `import`, train, sample, filter, classifier, evaluate }
 
@@ -101,6 +102,8 @@ public struct PipelineFile: Sendable {
     let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     var file = PipelineFile(path: path, out: "gan-eval-out/" + stem, seed: 0, steps: [])
     if let node = root["out"] { file.out = try scalar(node) }
+    // `${out}`: the pipeline's output directory, e.g. for a map file a later step reads
+    if variables["out"] == nil { variables["out"] = file.out }
     if let node = root["seed"] {
       guard let seed = UInt64(try scalar(node)) else { throw fail(node, "seed: must be a whole number ≥ 0") }
       file.seed = seed

@@ -2,6 +2,7 @@ import EvalCore
 import Foundation
 import ImageIO
 import Plot
+import SetStatistics
 import TSNE
 
 /// `tsne`: embeds all sets jointly with t-SNE (exact or Barnes-Hut, 2D or 3D).
@@ -81,27 +82,8 @@ public struct TSNEMetric: Metric, PluginDeclaration {
   }
 
   public func evaluate(_ sets: [ImageSet], context: RunContext) throws -> Report {
-    if let map { return try place(sets, into: map, context: context) }
-    // 1. the images to embed: optional class filter and seeded per-set subsample
-    var chosen: [[Int]] = []
-    for set in sets {
-      var indices = Array(0..<set.count)
-      if let classFilter {
-        guard set.labels.contains(where: { $0 != nil }) else {
-          throw EvalError.badParameter(name: "--class", reason: "set \(set.name) (\(set.source)) has no labels; label it or drop --class")
-        }
-        indices = indices.filter { set.labels[$0] == classFilter }
-        guard !indices.isEmpty else {
-          throw EvalError.badParameter(name: "--class", reason: "set \(set.name) has no images of class \(classFilter); classes: \(set.classes.joined(separator: ", "))")
-        }
-      }
-      if let maxPerSet, indices.count > maxPerSet {
-        var generator = SplitMix64(seed: context.seed ^ 0x5EED)
-        indices.shuffle(using: &generator)
-        indices = Array(indices.prefix(maxPerSet)).sorted()
-      }
-      chosen.append(indices)
-    }
+    let chosen = try choose(sets, context: context)
+    if let map { return try place(zip(sets, chosen).map { $0.count == $1.count ? $0 : $0.subset($1) }, into: map, context: context) }
     let n = chosen.reduce(0) { $0 + $1.count }
     // pixels, or another feature space from a features plugin (the first set is the reference)
     let spaces: [Features]? =
@@ -168,9 +150,10 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     if let saveMap {
       let tsneMap: TSNEMap
       do {
+        let labels = rows.map { sets[$0.set].labels[$0.index] ?? "" }
         tsneMap = try TSNEMap(
           run: embedding, features: data, featureColumns: columns, inputColumns: d, projectionMean: fitted?.mean ?? [], projectionBasis: fitted?.basis ?? [],
-          options: options)
+          options: options, labels: labels.contains { !$0.isEmpty } ? labels.map { $0.replacingOccurrences(of: "\n", with: " ") } : nil)
         try tsneMap.write(to: saveMap)
       } catch let error as TSNEMapError {
         throw EvalError.cannotWrite(path: saveMap, reason: "\(error)")
@@ -179,6 +162,31 @@ public struct TSNEMetric: Metric, PluginDeclaration {
       report.scalars.append(("map", .string(saveMap)))
     }
     return report
+  }
+
+  /// The images to use from each set: the optional class filter, then a seeded per-set
+  /// subsample of at most max-per-set (the same for embedding and for placing into a map).
+  private func choose(_ sets: [ImageSet], context: RunContext) throws -> [[Int]] {
+    var chosen: [[Int]] = []
+    for set in sets {
+      var indices = Array(0..<set.count)
+      if let classFilter {
+        guard set.labels.contains(where: { $0 != nil }) else {
+          throw EvalError.badParameter(name: "--class", reason: "set \(set.name) (\(set.source)) has no labels; label it or drop --class")
+        }
+        indices = indices.filter { set.labels[$0] == classFilter }
+        guard !indices.isEmpty else {
+          throw EvalError.badParameter(name: "--class", reason: "set \(set.name) has no images of class \(classFilter); classes: \(set.classes.joined(separator: ", "))")
+        }
+      }
+      if let maxPerSet, indices.count > maxPerSet {
+        var generator = SplitMix64(seed: context.seed ^ 0x5EED)
+        indices.shuffle(using: &generator)
+        indices = Array(indices.prefix(maxPerSet)).sorted()
+      }
+      chosen.append(indices)
+    }
+    return chosen
   }
 
   private func makeReport(
@@ -249,6 +257,27 @@ public struct TSNEMetric: Metric, PluginDeclaration {
 }
 
 extension TSNEMetric {
+  /// The placed points' 10-NN class agreement with the map, as openTSNE's users measure a
+  /// transform: each labelled placed point's share of its 10 nearest map points (in the
+  /// embedding) with its own label, averaged, with a t interval over the points. The `floor`
+  /// column holds the map's own agreement (each map point against its 10 nearest other map
+  /// points): what points placed exactly like the map's own would score.
+  static func placementAgreement(_ map: TSNEMap, placed: Placement, set: ImageSet, threads: Int) -> (record: ScalarRecord, line: String)? {
+    guard map.labels != nil else { return nil }
+    let shares = map.classAgreement(coordinates: placed.coordinates, labels: set.labels, threads: threads).compactMap { $0 }
+    guard !shares.isEmpty else { return nil }
+    let own = map.classAgreement(coordinates: map.embedding, labels: map.labels!.map { Optional($0) }, excludingSelf: true, threads: threads).compactMap { $0 }
+    let estimate = AnalyticInterval.mean(shares)
+    let floor = own.isEmpty ? nil : own.reduce(0, +) / Double(own.count)
+    let record = ScalarRecord(
+      metric: "class_agreement_10nn", space: "tsne-map", set: set.name, value: estimate.value, low: estimate.low, high: estimate.high,
+      nReal: map.count, nFake: shares.count, method: estimate.method.rawValue, floor: floor)
+    let interval = estimate.low.isFinite ? String(format: " (%.3f–%.3f)", estimate.low, estimate.high) : ""
+    let line = String(format: "10-NN class agreement of %@ with the map: %.3f", set.name, estimate.value) + interval
+      + " over \(shares.count) labelled images" + (floor.map { String(format: "; the map's own points score %.3f", $0) } ?? "")
+    return (record, line)
+  }
+
   /// `--map`: places every set into a saved map, whose points stay where they are (openTSNE's
   /// transform: start at the median of the nearest map points, then a short optimisation with the
   /// map fixed; see PlacementOptions). Writes tsne.csv with the map's points (set `map`) and the
@@ -284,6 +313,14 @@ extension TSNEMetric {
         table.rows.append([set.name, set.files[i], set.labels[i] ?? ""] + (0..<placed.dims).map { csvNumber(placed.coordinates[i * placed.dims + $0]) })
       }
       report.lines.append("placed \(set.count) images of \(set.name) into the map of \(tsneMap.count) points (\(path))")
+      if let agreement = Self.placementAgreement(tsneMap, placed: placed, set: set, threads: context.threads) {
+        report.records.append(agreement.record)
+        report.scalars.append(("class_agreement_\(set.name)", .number(agreement.record.value)))
+        report.lines.append(agreement.line)
+      }
+    }
+    if tsneMap.labels == nil {
+      report.lines.append("the map keeps no labels (it was saved from unlabelled sets), so no class agreement is reported")
     }
     report.tables.append(table)
     report.scalars.append(("map", .string(path)))

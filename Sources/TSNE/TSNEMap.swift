@@ -26,10 +26,13 @@ public struct TSNEMap: Sendable, Equatable {
   public let neighbors: NearestNeighbors
   public let perplexity: Double
   public let seed: UInt64
+  /// The reference points' class labels ("" for an unlabelled point), or nil when none were kept;
+  /// a placement then reports its 10-NN class agreement with the map.
+  public let labels: [String]?
 
   public init(
     embedding: [Double], dims: Int, inputColumns: Int, projectionMean: [Double], projectionBasis: [Double], features: [Double],
-    featureColumns: Int, neighbors: NearestNeighbors, perplexity: Double, seed: UInt64
+    featureColumns: Int, neighbors: NearestNeighbors, perplexity: Double, seed: UInt64, labels: [String]? = nil
   ) throws {
     let n = embedding.count / max(dims, 1)
     guard dims == 2 || dims == 3, embedding.count == n * dims, n >= 2 else {
@@ -53,6 +56,11 @@ public struct TSNEMap: Sendable, Equatable {
     guard perplexity > 0, perplexity.isFinite, embedding.allSatisfy(\.isFinite), features.allSatisfy(\.isFinite) else {
       throw TSNEMapError.inconsistent("perplexity, embedding and features must be finite (perplexity > 0)")
     }
+    if let labels {
+      guard labels.count == n, !labels.contains(where: { $0.contains("\n") }) else {
+        throw TSNEMapError.inconsistent("labels must be \(n) lines of text (one per reference point, no line breaks)")
+      }
+    }
     self.count = n
     self.dims = dims
     self.embedding = embedding
@@ -64,6 +72,7 @@ public struct TSNEMap: Sendable, Equatable {
     self.neighbors = neighbors
     self.perplexity = perplexity
     self.seed = seed
+    self.labels = labels
   }
 
   /// Runs t-SNE on `n` input rows and keeps the map: PCA to `components` axes first (0 = none,
@@ -92,7 +101,7 @@ public struct TSNEMap: Sendable, Equatable {
   /// are found here (`options.knn`, k = 3·perplexity).
   public init(
     run embedding: Embedding, features: [Double], featureColumns: Int, inputColumns: Int, projectionMean: [Double] = [],
-    projectionBasis: [Double] = [], options: TSNEOptions
+    projectionBasis: [Double] = [], options: TSNEOptions, labels: [String]? = nil
   ) throws {
     let n = features.count / max(featureColumns, 1)
     let k = min(n - 1, max(1, Int(3 * options.perplexity)))
@@ -102,7 +111,26 @@ public struct TSNEMap: Sendable, Equatable {
     try self.init(
       embedding: embedding.coordinates, dims: embedding.dims, inputColumns: inputColumns, projectionMean: projectionMean,
       projectionBasis: projectionBasis, features: features, featureColumns: featureColumns, neighbors: neighbors,
-      perplexity: options.perplexity, seed: options.seed)
+      perplexity: options.perplexity, seed: options.seed, labels: labels)
+  }
+
+  /// Each query point's share of its `k` nearest map points (in the embedding) that carry its own
+  /// label; nil for an unlabelled query or when the map has no labels. With `excludingSelf`, the
+  /// queries are the map's own points and each skips itself (the map's own agreement).
+  public func classAgreement(
+    coordinates: [Double], labels queryLabels: [String?], k requested: Int = 10, excludingSelf: Bool = false, threads: Int = 1
+  ) -> [Double?] {
+    guard let labels else { return queryLabels.map { _ in nil } }
+    let m = queryLabels.count
+    let k = min(requested, count - (excludingSelf ? 1 : 0))
+    guard k >= 1, coordinates.count == m * dims else { return queryLabels.map { _ in nil } }
+    let index = ExactNeighborIndex(embedding, rows: count, columns: dims)
+    let found = excludingSelf ? index.build(k: k, threads: threads) : index.query(coordinates, rows: m, k: k, threads: threads)
+    return (0..<m).map { i -> Double? in
+      guard let label = queryLabels[i], !label.isEmpty else { return nil }
+      let same = (0..<k).filter { labels[Int(found.indices[i * k + $0])] == label }.count
+      return Double(same) / Double(k)
+    }
   }
 
   /// New input rows (m × inputColumns) in the map's feature space: centred by the map's mean and

@@ -1,15 +1,17 @@
 import Foundation
 import Workers
 
-/// The map file, format version 1. All numbers little-endian; offsets in bytes.
+/// The map file, format version 2 (version 1, the same without labels, is still read). All
+/// numbers little-endian; offsets in bytes.
 ///
 ///     0   8  magic "TSNEMAP\0"
-///     8   4  format version (UInt32) = 1
+///     8   4  format version (UInt32) = 2
 ///    12   4  embedding dimensions `dims` (UInt32): 2 or 3
 ///    16   8  reference points `n` (UInt64)
 ///    24   8  input columns `d` (UInt64)
 ///    32   8  feature columns `f` (UInt64)
-///    40   8  projection stored (UInt64): 1 = PCA mean and basis follow, 0 = features are inputs
+///    40   8  flags (UInt64): bit 0 = PCA mean and basis stored (else features are the inputs),
+///            bit 1 = labels stored (version 2 only)
 ///    48   8  neighbours per point `k` (UInt64)
 ///    56   8  perplexity (Float64)
 ///    64   8  seed (UInt64)
@@ -18,9 +20,11 @@ import Workers
 ///            PCA mean: d Float64, then PCA basis: d × f Float64 row-major (only if stored)
 ///            features: n × f Float64
 ///            kNN indices: n × k Int32, then kNN squared distances: n × k Float64
+///            labels (only if stored): their byte length L (UInt64), then L bytes of UTF-8, each
+///            point's label followed by a line feed ("" for an unlabelled point)
 ///   end−8 8  FNV-1a 64-bit hash of every byte before it (UInt64)
 extension TSNEMap {
-  public static let formatVersion: UInt32 = 1
+  public static let formatVersion: UInt32 = 2
   static let magic: [UInt8] = Array("TSNEMAP\0".utf8)
   static let headerLength = 80
 
@@ -29,13 +33,16 @@ extension TSNEMap {
     var bytes: [UInt8] = []
     let hasProjection = !projectionBasis.isEmpty
     let k = neighbors.k
+    let labelBytes = labels.map { Array($0.map { $0 + "\n" }.joined().utf8) }
     var length = Self.headerLength + 8 * (embedding.count + features.count) + 12 * neighbors.indices.count + 8
     if hasProjection { length += 8 * (projectionMean.count + projectionBasis.count) }
+    if let labelBytes { length += 8 + labelBytes.count }
     bytes.reserveCapacity(length)
     bytes += Self.magic
     append(Self.formatVersion, to: &bytes)
     append(UInt32(dims), to: &bytes)
-    for value in [count, inputColumns, featureColumns, hasProjection ? 1 : 0, k] { append(UInt64(value), to: &bytes) }
+    let flags = (hasProjection ? 1 : 0) | (labelBytes == nil ? 0 : 2)
+    for value in [count, inputColumns, featureColumns, flags, k] { append(UInt64(value), to: &bytes) }
     append(perplexity.bitPattern, to: &bytes)
     append(seed, to: &bytes)
     append(UInt64(length), to: &bytes)
@@ -47,6 +54,10 @@ extension TSNEMap {
     for value in features { append(value.bitPattern, to: &bytes) }
     for value in neighbors.indices { append(UInt32(bitPattern: value), to: &bytes) }
     for value in neighbors.distances { append(value.bitPattern, to: &bytes) }
+    if let labelBytes {
+      append(UInt64(labelBytes.count), to: &bytes)
+      bytes += labelBytes
+    }
     append(fnv1a64(bytes), to: &bytes)
     precondition(bytes.count == length)
     return bytes
@@ -78,7 +89,7 @@ extension TSNEMap {
     var reader = Reader(bytes: bytes)
     reader.offset = 8
     let version = reader.uint32()
-    guard version == formatVersion else { throw TSNEMapError.unsupportedVersion(path: path, version: version) }
+    guard version == 1 || version == formatVersion else { throw TSNEMapError.unsupportedVersion(path: path, version: version) }
     let dims = Int(reader.uint32())
     let header = (0..<5).map { _ in reader.uint64() }
     let perplexity = Double(bitPattern: reader.uint64())
@@ -92,12 +103,21 @@ extension TSNEMap {
     let stored = bytes.withUnsafeBufferPointer { UnsafeRawBufferPointer($0).loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self) }
     guard UInt64(littleEndian: stored) == fnv1a64(bytes[0..<(bytes.count - 8)]) else { throw TSNEMapError.checksumMismatch(path: path) }
     // the checksum holds, so the header was written by `encoded()`; still check sizes add up
-    guard header.allSatisfy({ $0 < 1 << 40 }), dims == 2 || dims == 3, header[3] <= 1 else {
+    guard header.allSatisfy({ $0 < 1 << 40 }), dims == 2 || dims == 3, header[3] <= (version == 1 ? 1 : 3) else {
       throw TSNEMapError.inconsistent("\(path) has an impossible header")
     }
-    let (n, d, f, projected, k) = (Int(header[0]), Int(header[1]), Int(header[2]), header[3] == 1, Int(header[4]))
+    let (n, d, f, projected, labelled, k) = (Int(header[0]), Int(header[1]), Int(header[2]), header[3] & 1 == 1, header[3] & 2 == 2, Int(header[4]))
     var expected = headerLength + 8 * (n * dims + n * f) + 12 * n * k + 8
     if projected { expected += 8 * (d + d * f) }
+    var labelLength = 0
+    if labelled {
+      // the labels' length sits after the distances, just before where the checksum would be
+      guard bytes.count >= expected + 8 else { throw TSNEMapError.inconsistent("\(path): the header's sizes do not add up to its length") }
+      let stated = bytes.withUnsafeBufferPointer { UnsafeRawBufferPointer($0).loadUnaligned(fromByteOffset: expected - 8, as: UInt64.self) }
+      guard UInt64(littleEndian: stated) <= UInt64(bytes.count) else { throw TSNEMapError.inconsistent("\(path): the labels' length is impossible") }
+      labelLength = Int(UInt64(littleEndian: stated))
+      expected += 8 + labelLength
+    }
     guard expected == bytes.count, k >= 1 else { throw TSNEMapError.inconsistent("\(path): the header's sizes do not add up to its length") }
     let embedding = reader.doubles(n * dims)
     let mean = projected ? reader.doubles(d) : []
@@ -105,9 +125,19 @@ extension TSNEMap {
     let features = reader.doubles(n * f)
     let indices = (0..<(n * k)).map { _ in Int32(bitPattern: reader.uint32()) }
     let distances = reader.doubles(n * k)
+    var labels: [String]?
+    if labelled {
+      reader.offset += 8
+      let text = String(decoding: bytes[reader.offset..<(reader.offset + labelLength)], as: UTF8.self)
+      var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+      guard lines.last == "", lines.count == n + 1 else { throw TSNEMapError.inconsistent("\(path): the labels do not hold one line per point") }
+      lines.removeLast()
+      labels = lines
+    }
     return try TSNEMap(
       embedding: embedding, dims: dims, inputColumns: d, projectionMean: mean, projectionBasis: basis, features: features,
-      featureColumns: f, neighbors: NearestNeighbors(k: k, indices: indices, distances: distances), perplexity: perplexity, seed: seed)
+      featureColumns: f, neighbors: NearestNeighbors(k: k, indices: indices, distances: distances), perplexity: perplexity, seed: seed,
+      labels: labels)
   }
 }
 

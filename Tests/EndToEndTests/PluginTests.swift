@@ -70,6 +70,20 @@ final class PluginTests: XCTestCase {
     XCTAssertEqual(one, try String(contentsOfFile: work + "/placed2/tsne.csv", encoding: .utf8), "placement is bit-identical across thread counts")
     XCTAssertEqual(one.split(separator: "\r\n").count, 1 + 300 + 300, "the map's points, then the placed ones")
     XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/placed1/tsne_placed.svg"))
+    // the map kept the digits' labels: the placement reports its 10-NN class agreement, with an
+    // interval and the map's own agreement as the floor
+    let scalars = try String(contentsOfFile: work + "/placed1/scalars.csv", encoding: .utf8).split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    let agreement = try XCTUnwrap(scalars.first { $0.first == "class_agreement_10nn" }, "\(scalars)")
+    let (value, low, high, floor) = (Double(agreement[3])!, Double(agreement[4])!, Double(agreement[5])!, Double(agreement[9])!)
+    XCTAssertTrue(low <= value && value <= high && high <= 1, "\(agreement)")
+    // chance is about 0.1 (ten classes); the same digits placed into their own map score about
+    // what the map's points do (measured: 0.714 against 0.689)
+    XCTAssertGreaterThan(floor, 0.5)
+    XCTAssertEqual(value, floor, accuracy: 0.1, "digits placed into a map of themselves land where their map points are")
+    XCTAssertEqual(agreement[8], "t")
+    // --max-per-set and --class choose the placed images as they choose the embedded ones
+    try ganEval(["tsne", "--map", work + "/digits.tsnemap", Self.digits, "--max-per-set", "100", "--out", work + "/placed100", "--quiet"])
+    XCTAssertEqual(try String(contentsOfFile: work + "/placed100/tsne.csv", encoding: .utf8).split(separator: "\r\n").count, 1 + 300 + 100)
     var bytes = try Data(contentsOf: URL(fileURLWithPath: work + "/digits.tsnemap"))
     bytes[bytes.count / 2] ^= 0x55
     try bytes.write(to: URL(fileURLWithPath: work + "/broken.tsnemap"))

@@ -49,6 +49,17 @@ final class PipelineTests: XCTestCase {
     }
   }
 
+  /// `${out}` is the output directory, unless the file defines a variable of that name.
+  func testOutVariableIsTheOutputDirectory() throws {
+    try Repo.requireData()
+    let steps = "steps:\n  - import: {name: a, source: \(Repo.digitsCSV)}\n  - evaluate:\n      name: e\n      metrics:\n"
+      + "        - {metric: tsne, sets: [a], options: {save-map: \"${out}/a.tsnemap\"}}\n"
+    let file = try PipelineFile.load(try write("out: results/study\n" + steps))
+    XCTAssertEqual(file.steps[1].evaluations[0].options["save-map"], "results/study/a.tsnemap")
+    let own = try PipelineFile.load(try write("out: results/study\nvariables: {out: elsewhere}\n" + steps))
+    XCTAssertEqual(own.steps[1].evaluations[0].options["save-map"], "elsewhere/a.tsnemap")
+  }
+
   func testReRunSkipsUnchangedStepsAndFromForcesThem() throws {
     try Repo.requireData()
     let out = temporaryDirectory("pipeline-out")
