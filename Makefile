@@ -66,6 +66,7 @@ plots: demo
 	cp $(OUT)/gan/samples/epoch-200.svg plots/gan_samples.svg
 	cp $(OUT)/evaluate/fid-2/memorisation.svg plots/memorisation_memorizer.svg
 	cp $(OUT)/evaluate/sharpness/sharpness.svg plots/sharpness.svg
+	cp $(OUT)/evaluate/tsne-5/tsne_placed.svg plots/tsne_placed_generated.svg
 
 # Side-by-side benchmark against the Python reference stack; writes BENCHMARKS.md.
 bench: build
