@@ -44,7 +44,7 @@ tsan: setup
 	TSAN_OPTIONS="second_deadlock_stack=1" $(SWIFT) test $(SANFLAGS) --skip-build --sanitize=thread --scratch-path .build/tsan $(if $(FILTER),--filter "$(FILTER)")
 asan: setup
 	$(SWIFT) build $(SANFLAGS) --build-tests --sanitize=address --scratch-path .build/asan
-	ASAN_OPTIONS="detect_leaks=1" $(SWIFT) test $(SANFLAGS) --skip-build --sanitize=address --scratch-path .build/asan $(if $(FILTER),--filter "$(FILTER)")
+	ASAN_OPTIONS="detect_leaks=1" LSAN_OPTIONS="suppressions=$(CURDIR)/scripts/lsan.supp:print_suppressions=0" $(SWIFT) test $(SANFLAGS) --skip-build --sanitize=address --scratch-path .build/asan $(if $(FILTER),--filter "$(FILTER)")
 
 # The main job on the embedded default: train a GAN on the 5,000 real digits and evaluate its samples.
 demo: build

@@ -24,12 +24,22 @@ extension XCTestCase {
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    // both pipes are drained at once: reading one to its end first would deadlock once the child
+    // fills the other's buffer (64 KiB; a sanitizer report on stderr does)
+    let drained = DispatchGroup(), errors = Box()
+    DispatchQueue.global().async(group: drained) { errors.data = err.fileHandleForReading.readDataToEndOfFile() }
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    drained.wait()
+    let stderr = errors.data
     process.waitUntilExit()
     let result = Result(
       status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     XCTAssertEqual(result.status, status, "gan-eval \(arguments.joined(separator: " "))\n\(result.stderr)", file: file, line: line)
     return result
   }
+}
+
+/// What the stderr reader collected (written by its thread before the group is left).
+private final class Box: @unchecked Sendable {
+  var data = Data()
 }
