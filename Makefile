@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/release/gan-eval
 OUT := gan-eval-out/demo
 
-.PHONY: setup build test demo plots bench goldens clean fuzz fuzz-smoke tsan asan
+.PHONY: setup build test demo demo-color plots bench goldens clean fuzz fuzz-smoke tsan asan
 
 setup:
 	scripts/setup.sh
@@ -49,6 +49,11 @@ asan: setup
 # The main job on the embedded default: train a GAN on the 5,000 real digits and evaluate its samples.
 demo: build
 	scripts/demo.sh $(BIN) $(OUT)
+
+# The colour study (pipelines/color.yaml) on Colored-MNIST, made from the same digits on first use.
+COLOR_OUT := gan-eval-out/color
+demo-color: build
+	scripts/demo-color.sh $(BIN) $(COLOR_OUT)
 
 # Regenerates the SVG gallery in plots/ from the demo run.
 plots: demo

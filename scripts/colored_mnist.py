@@ -6,10 +6,15 @@ generator (numpy default_rng(seed)); every pixel becomes round(B_c·(1 − x) + 
 x = gray level / 255. A small per-image jitter (±24 levels, seeded) of both colours keeps images
 of one class from being identical in colour. Classes are then told apart by shape and colour.
 
-    python3 scripts/colored_mnist.py OUT_DIR [--seed 0] [--limit N]
+    python3 scripts/colored_mnist.py OUT_DIR [--seed 0] [--limit N] [--part all|train|test]
 
 writes OUT_DIR/<class>/<index>.png (RGB8) with pypng-free stdlib PNG encoding, or with
 --npz OUT.npz an archive with x (N×28×28×3 uint8) and y (N int64). Needs numpy only.
+
+--part train|test splits the coloured digits (colours drawn as for all 5,000, so a digit has
+the same pixels in either part): test is 100 images per class picked by a seeded permutation
+(default_rng(seed + 1)), train the other 4,000, each in the original order. The colour study
+(pipelines/color.yaml) trains on train and measures its judge on test.
 """
 import argparse, gzip, os, struct, zlib
 import numpy as np
@@ -33,6 +38,13 @@ def colour(images, labels, seed):
     return np.rint(bg * (1 - x) + fg * x).astype(np.uint8)
 
 
+def split(labels, seed, per_class=100):
+    """Indices of a seeded test part (per_class of every class) and of the rest, each ascending."""
+    order = np.random.default_rng(seed + 1).permutation(len(labels))
+    test = np.sort(np.concatenate([order[labels[order] == c][:per_class] for c in np.unique(labels)]))
+    return {"test": test, "train": np.setdiff1d(np.arange(len(labels)), test)}
+
+
 def write_png(path, rgb):
     h, w, _ = rgb.shape
     raw = b"".join(b"\x00" + rgb[y].tobytes() for y in range(h))
@@ -51,9 +63,13 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--npz", action="store_true", help="write OUT as an .npz archive instead of a sample directory")
+    parser.add_argument("--part", choices=["all", "train", "test"], default="all", help="all 5,000, or the 4,000/1,000 train/test split")
     args = parser.parse_args()
     images, labels = digits()
     rgb = colour(images, labels, args.seed)
+    if args.part != "all":
+        keep = split(labels, args.seed)[args.part]
+        rgb, labels = rgb[keep], labels[keep]
     if args.limit:
         rgb, labels = rgb[: args.limit], labels[: args.limit]
     if args.npz:

@@ -12,22 +12,27 @@ public final class ImageClassifier {
 
   public var height: Int { network.input.height }
   public var width: Int { network.input.width }
+  /// 1 (gray) or 3 (RGB): the channels of the images it reads, from the model's input line.
+  public var channels: Int { network.input.channels }
   public var featureDimension: Int { network.outputShape(through: featureLayer).count }
 
   public init(network: Network, classes: [String], featureLayer: Int) {
     (self.network, self.classes, self.featureLayer) = (network, classes, featureLayer)
   }
 
-  /// A LeNet-style CNN: conv 5×5 (16) → ReLU → max-pool 2 → conv 5×5 (32) → ReLU → max-pool 2 →
-  /// dense 128 → ReLU → dropout 0.3 → dense (classes). Features: the 128 values after ReLU.
-  public static func leNet(classes: [String], height: Int, width: Int, seed: UInt64) throws -> ImageClassifier {
+  /// A LeNet-style CNN on C input channels: conv 5×5 (16 filters for gray, 32 for RGB) → ReLU →
+  /// max-pool 2 → conv 5×5 (32) → ReLU → max-pool 2 → dense 128 → ReLU → dropout 0.3 → dense
+  /// (classes). Features: the 128 values after ReLU. The first layer is wider for colour: it must
+  /// find hue as well as stroke detectors. A gray network draws exactly the weights it always did.
+  public static func leNet(classes: [String], height: Int, width: Int, channels: Int = 1, seed: UInt64) throws -> ImageClassifier {
     var random = SplitMix64(seed: seed)
     let pooled = (height / 2 / 2) * (width / 2 / 2) * 32
+    let first = channels == 1 ? 16 : 32
     let network = try Network(
-      input: Shape(channels: 1, height: height, width: width),
+      input: Shape(channels: channels, height: height, width: width),
       layers: [
-        Convolution(1, 16, kernel: 5, padding: 2, random: &random), Activation(.relu), MaxPool(2),
-        Convolution(16, 32, kernel: 5, padding: 2, random: &random), Activation(.relu), MaxPool(2),
+        Convolution(channels, first, kernel: 5, padding: 2, random: &random), Activation(.relu), MaxPool(2),
+        Convolution(first, 32, kernel: 5, padding: 2, random: &random), Activation(.relu), MaxPool(2),
         Flatten(), Dense(pooled, 128, random: &random), Activation(.relu), Dropout(0.3), Dense(128, classes.count, random: &random),
       ])
     return ImageClassifier(network: network, classes: classes, featureLayer: 8)
@@ -45,7 +50,9 @@ public final class ImageClassifier {
     features.reserveCapacity(set.count * featureDimension)
     for start in stride(from: 0, to: set.count, by: batchSize) {
       let end = min(set.count, start + batchSize)
-      var x = Tensor(images: Array(set.pixels[(start * set.pixelsPerImage)..<(end * set.pixelsPerImage)]), batch: end - start, height: height, width: width)
+      var x = Tensor(
+        images: Array(set.pixels[(start * set.valuesPerImage)..<(end * set.valuesPerImage)]), batch: end - start, height: height, width: width,
+        channels: channels)
       var pass = Pass(training: false, threads: threads)
       for (index, layer) in network.layers.enumerated() {
         x = layer.forward(x, &pass)
@@ -58,9 +65,12 @@ public final class ImageClassifier {
   }
 
   public func checkSize(_ set: ImageSet) throws {
-    guard !set.isColor else {
+    guard set.channels == channels else {
       throw EvalError.badParameter(
-        name: set.source, reason: "is an RGB set; the classifier reads gray images so far: load the sets with --color luma, or use --features pixels or pca")
+        name: set.source,
+        reason: set.isColor
+          ? "is an RGB set but the classifier was trained on gray images: load the sets with --color luma, or train a classifier on colour"
+          : "is a gray set but the classifier was trained on RGB images: load the sets with --color rgb, or train a classifier on gray images")
     }
     guard set.width == width && set.height == height else {
       throw EvalError.badParameter(

@@ -45,12 +45,9 @@ public struct ClassifierTraining: Sendable {
     guard set.isLabelled else {
       throw EvalError.badParameter(name: set.source, reason: "training a classifier needs labels: class subdirectories (real/5/x.png) or a labels.csv")
     }
-    guard !set.isColor else {
-      throw EvalError.badParameter(name: set.source, reason: "is an RGB set; the classifier trains on gray images so far: load it with --color luma")
-    }
     let classes = classes ?? set.classes
     guard classes.count >= 2 else { throw EvalError.badParameter(name: set.source, reason: "needs at least two classes, found \(classes.count)") }
-    let classifier = try ImageClassifier.leNet(classes: classes, height: set.height, width: set.width, seed: seed)
+    let classifier = try ImageClassifier.leNet(classes: classes, height: set.height, width: set.width, channels: set.channels, seed: seed)
     let labels = try classifier.labelIndices(set)
 
     var random = SplitMix64(seed: seed ^ 0x5EED_C1A5)
@@ -118,24 +115,27 @@ public struct ClassifierTraining: Sendable {
 
   func images(_ set: ImageSet, _ indices: [Int], _ classifier: ImageClassifier) -> Tensor {
     var pixels: [Float] = []
-    pixels.reserveCapacity(indices.count * set.pixelsPerImage)
+    pixels.reserveCapacity(indices.count * set.valuesPerImage)
     for i in indices { pixels += set.image(i) }
-    return Tensor(images: pixels, batch: indices.count, height: set.height, width: set.width)
+    return Tensor(images: pixels, batch: indices.count, height: set.height, width: set.width, channels: set.channels)
   }
 
-  /// The images, each moved by a random (dx, dy) in −shift…shift, uncovered pixels 0.
+  /// The images, each moved by a random (dx, dy) in −shift…shift, uncovered pixels 0 (black, in
+  /// every channel).
   func images(_ set: ImageSet, _ indices: [Int], _ classifier: ImageClassifier, shift: Int, random: inout SplitMix64) -> Tensor {
     guard shift > 0 else { return images(set, indices, classifier) }
-    let (w, h) = (set.width, set.height)
-    var pixels = [Float](repeating: 0, count: indices.count * w * h)
+    let (w, h, c) = (set.width, set.height, set.channels)
+    var pixels = [Float](repeating: 0, count: indices.count * w * h * c)
     for (n, i) in indices.enumerated() {
       let dx = Int(random.next() % UInt64(2 * shift + 1)) - shift, dy = Int(random.next() % UInt64(2 * shift + 1)) - shift
-      let source = i * w * h, target = n * w * h
+      let source = i * w * h * c, target = n * w * h * c
       for y in max(0, dy)..<min(h, h + dy) {
-        for x in max(0, dx)..<min(w, w + dx) { pixels[target + y * w + x] = set.pixels[source + (y - dy) * w + x - dx] }
+        for x in max(0, dx)..<min(w, w + dx) {
+          for k in 0..<c { pixels[target + (y * w + x) * c + k] = set.pixels[source + ((y - dy) * w + x - dx) * c + k] }
+        }
       }
     }
-    return Tensor(images: pixels, batch: indices.count, height: h, width: w)
+    return Tensor(images: pixels, batch: indices.count, height: h, width: w, channels: c)
   }
 
   /// Mean cross-entropy and accuracy on some images of a set, in inference mode.

@@ -8,12 +8,14 @@ import Workers
 /// non-saturating generator loss (Goodfellow et al. 2014), optionally class-conditional.
 ///
 /// Architectures:
-/// - `mlp`: G z(noise)[+one-hot] → 128 → 256 → 512 → H·W, LeakyReLU 0.2 (+ norm), tanh;
-///   D H·W[+one-hot] → 512 → 256 → 1, LeakyReLU 0.2, dropout (+ spectral norm), logit.
+/// - `mlp`: G z(noise)[+one-hot] → 128 → 256 → 512 → H·W·C, LeakyReLU 0.2 (+ norm), tanh;
+///   D H·W·C[+one-hot] → 512 → 256 → 1, LeakyReLU 0.2, dropout (+ spectral norm), logit.
 /// - `dcgan`: G z[+one-hot] → dense 128·(H/4)·(W/4) → reshape → upsample ×2 → conv 3×3 (64) →
-///   upsample ×2 → conv 3×3 (1) → tanh, norm after the dense and first conv; D conv 4×4/2 (64) →
-///   conv 4×4/2 (128) → dense 1, LeakyReLU 0.2, dropout (+ spectral norm); one-hot labels enter
-///   D as constant planes.
+///   upsample ×2 → conv 3×3 (C) → tanh, norm after the dense and first conv; D conv 4×4/2 (64) →
+///   conv 4×4/2 (128) → dense 1, LeakyReLU 0.2, dropout (+ spectral norm); D's input is the C
+///   image planes, and one-hot labels enter D as constant planes after them.
+///
+/// C is the real set's channels: 1 for gray, 3 for RGB (the generator then emits RGB).
 public struct GAN: Generator, PluginDeclaration, GeneratorLoading {
   public static let name = "gan"
   public static let summary = "GAN (MLP or DCGAN-style), optionally conditional: BCE with the non-saturating G loss, Adam, label smoothing, schedules"
@@ -111,7 +113,7 @@ public struct GAN: Generator, PluginDeclaration, GeneratorLoading {
 
   // MARK: - Networks
 
-  func makeGenerator(classes: Int, height: Int, width: Int, random: inout SplitMix64) throws -> Network {
+  func makeGenerator(classes: Int, height: Int, width: Int, channels: Int = 1, random: inout SplitMix64) throws -> Network {
     let input = noise + classes
     func norm(_ n: Int, planes: Bool) -> [any Layer] {
       switch generatorNorm {
@@ -131,7 +133,9 @@ public struct GAN: Generator, PluginDeclaration, GeneratorLoading {
         layers.append(Activation(.leakyRelu(slope)))
         width0 = size
       }
-      layers += [Dense(512, height * width, random: &random), Activation(.tanh), Reshape(Shape(channels: 1, height: height, width: width))]
+      layers += [
+        Dense(512, height * width * channels, random: &random), Activation(.tanh), Reshape(Shape(channels: channels, height: height, width: width)),
+      ]
       return try Network(input: Shape(channels: input), layers: layers)
     case .dcgan:
       guard height % 4 == 0 && width % 4 == 0 else {
@@ -142,24 +146,24 @@ public struct GAN: Generator, PluginDeclaration, GeneratorLoading {
       layers += norm(base.count, planes: false)
       layers += [Activation(.relu), Reshape(base), Upsample(2), Convolution(128, 64, kernel: 3, padding: 1, random: &random)]
       layers += norm(64, planes: true)
-      layers += [Activation(.relu), Upsample(2), Convolution(64, 1, kernel: 3, padding: 1, random: &random), Activation(.tanh)]
+      layers += [Activation(.relu), Upsample(2), Convolution(64, channels, kernel: 3, padding: 1, random: &random), Activation(.tanh)]
       return try Network(input: Shape(channels: input), layers: layers)
     }
   }
 
-  func makeDiscriminator(classes: Int, height: Int, width: Int, random: inout SplitMix64) throws -> Network {
+  func makeDiscriminator(classes: Int, height: Int, width: Int, channels imageChannels: Int = 1, random: inout SplitMix64) throws -> Network {
     let slope = Float(leakySlope)
     var drop: [any Layer] { dropout > 0 ? [Dropout(Float(dropout))] : [] }  // a fresh layer per use: layers keep state
     switch architecture {
     case .mlp:
-      let input = height * width + classes
+      let input = height * width * imageChannels + classes
       return try Network(
         input: Shape(channels: input),
         layers: [Dense(input, 512, spectralNorm: spectralNorm, random: &random), Activation(.leakyRelu(slope))] + drop
           + [Dense(512, 256, spectralNorm: spectralNorm, random: &random), Activation(.leakyRelu(slope))] + drop
           + [Dense(256, 1, spectralNorm: spectralNorm, random: &random)])
     case .dcgan:
-      let channels = 1 + classes
+      let channels = imageChannels + classes
       let (h2, w2) = ((height + 1) / 2, (width + 1) / 2)
       let (h4, w4) = ((h2 + 1) / 2, (w2 + 1) / 2)
       return try Network(

@@ -4,17 +4,20 @@ import ImageIO
 import NeuralNet
 import Workers
 
-/// A trained GAN generator: noise (and a one-hot label) in, an image in [−1, 1] out, shown as [0, 1].
+/// A trained GAN generator: noise (and a one-hot label) in, an image in [−1, 1] out, shown as [0, 1];
+/// gray or RGB as the generator's last layer has 1 or 3 channels.
 public final class GANModel: GeneratorModel {
   public let generator: Network
   public let noise: Int
   public let classes: [String]
   public let height: Int
   public let width: Int
+  /// 1 (gray) or 3 (RGB).
+  public let channels: Int
   public var isConditional: Bool { !classes.isEmpty }
 
-  init(generator: Network, noise: Int, classes: [String], height: Int, width: Int) {
-    (self.generator, self.noise, self.classes, self.height, self.width) = (generator, noise, classes, height, width)
+  init(generator: Network, noise: Int, classes: [String], height: Int, width: Int, channels: Int = 1) {
+    (self.generator, self.noise, self.classes, self.height, self.width, self.channels) = (generator, noise, classes, height, width, channels)
   }
 
   static func metadata(gan: GAN, conditional: Bool, classes: [String]) -> [(String, String)] {
@@ -40,10 +43,10 @@ public final class GANModel: GeneratorModel {
     let conditional = network.metadata("conditional") == "yes"
     let classes = conditional ? (network.metadata("classes") ?? "").split(separator: "\t", omittingEmptySubsequences: false).map(String.init) : []
     let output = network.outputShape()
-    guard network.input.count == noise + classes.count, output.channels == 1 else {
+    guard network.input.count == noise + classes.count, output.channels == 1 || output.channels == 3 else {
       throw EvalError.badFile(path: path, reason: "the generator's input or output does not match its noise and classes")
     }
-    return GANModel(generator: network, noise: noise, classes: classes, height: output.height, width: output.width)
+    return GANModel(generator: network, noise: noise, classes: classes, height: output.height, width: output.width, channels: output.channels)
   }
 
   /// `count` images named `<label>/<index>.png` (conditional) or `<index>.png`; deterministic in the seed.
@@ -56,7 +59,7 @@ public final class GANModel: GeneratorModel {
     useSingleThreadedBLAS()
     var random = SplitMix64(seed: seed)
     var pixels: [Float] = []
-    pixels.reserveCapacity(count * height * width)
+    pixels.reserveCapacity(count * height * width * channels)
     let batchSize = 256
     for start in stride(from: 0, to: count, by: batchSize) {
       let n = min(batchSize, count - start)
@@ -68,7 +71,7 @@ public final class GANModel: GeneratorModel {
       }
       var pass = Pass(training: false, threads: threads)
       let out = generator.forward(Tensor(rows: n, features: widthIn, data: data), &pass)
-      pixels += out.data.map { min(1, max(0, ($0 + 1) / 2)) }
+      pixels += out.interleavedImages().map { min(1, max(0, ($0 + 1) / 2)) }
     }
     let digits = String(count).count
     let files = (0..<count).map { i -> String in
@@ -76,6 +79,6 @@ public final class GANModel: GeneratorModel {
       return labels.map { classes.isEmpty ? name : classes[$0[i]] + "/" + name } ?? name
     }
     let setLabels: [String?] = (0..<count).map { i in labels.flatMap { classes.isEmpty ? nil : classes[$0[i]] } }
-    return ImageSet(name: "samples", source: "generator", width: width, height: height, files: files, labels: setLabels, pixels: pixels)
+    return ImageSet(name: "samples", source: "generator", width: width, height: height, files: files, labels: setLabels, pixels: pixels, channels: channels)
   }
 }

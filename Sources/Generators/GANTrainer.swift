@@ -38,14 +38,12 @@ final class GANTrainer {
   var secondsBefore = 0.0
 
   var stepsPerEpoch: Int { max(1, real.count / gan.batchSize) }
+  /// Pixels per image plane, and image planes (1 gray, 3 RGB).
   var pixels: Int { real.pixelsPerImage }
+  var channels: Int { real.channels }
 
   init(gan: GAN, real: ImageSet, context: RunContext) throws {
     (self.gan, self.real, self.context) = (gan, real, context)
-    guard !real.isColor else {
-      throw EvalError.badParameter(
-        name: real.source, reason: "is an RGB set; the gan generator trains on gray images so far: load it with --color luma, or use pca-gaussian or memorizer, which take colour")
-    }
     guard real.count >= gan.batchSize else {
       throw EvalError.badParameter(name: "--batch", reason: "\(gan.batchSize) is more than the \(real.count) images of \(real.source)")
     }
@@ -63,8 +61,9 @@ final class GANTrainer {
     let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
     labels = conditional ? real.labels.map { index[$0!]! } : []
     var random = SplitMix64(seed: context.seed ^ 0x6A4E)
-    generator = try gan.makeGenerator(classes: classes.count, height: real.height, width: real.width, random: &random)
-    discriminator = try gan.makeDiscriminator(classes: classes.count, height: real.height, width: real.width, random: &random)
+    generator = try gan.makeGenerator(classes: classes.count, height: real.height, width: real.width, channels: real.channels, random: &random)
+    discriminator = try gan.makeDiscriminator(
+      classes: classes.count, height: real.height, width: real.width, channels: real.channels, random: &random)
     generator.metadata = GANModel.metadata(gan: gan, conditional: conditional, classes: classes)
     discriminator.metadata = [("kind", "gan-discriminator")]
     adamG = Adam(generator.parameters, learningRate: Float(gan.learningRate), beta1: Float(gan.beta1), beta2: Float(gan.beta2))
@@ -156,9 +155,13 @@ final class GANTrainer {
     let n = batch.count
     let y = conditional ? batch.map { labels[$0] } : []
     let alpha = gan.progressiveAlpha(epoch: epoch, step: step, stepsPerEpoch: stepsPerEpoch)
-    var realPixels = [Float](repeating: 0, count: n * pixels)
+    // planes [channel][sample][pixel], as the generator emits them (gray: sample-major)
+    let c = channels
+    var realPixels = [Float](repeating: 0, count: n * pixels * c)
     for (k, i) in batch.enumerated() {
-      for p in 0..<pixels { realPixels[k * pixels + p] = real.pixels[i * pixels + p] * 2 - 1 }
+      for p in 0..<pixels {
+        for ch in 0..<c { realPixels[(ch * n + k) * pixels + p] = real.pixels[(i * pixels + p) * c + ch] * 2 - 1 }
+      }
     }
     if alpha < 1 { realPixels = blend(realPixels, alpha: alpha) }
     var passG = Pass(training: true, threads: context.threads, seed: random.next())
@@ -203,41 +206,51 @@ final class GANTrainer {
     return Tensor(rows: count, features: width, data: data)
   }
 
-  /// D's input: image rows [+ one-hot] for the MLP; image plane [+ one constant plane per class] for DCGAN.
+  /// D's input from image planes `[channel][sample][pixel]`: per sample the C planes one after
+  /// the other [+ one-hot] as rows for the MLP; the C image planes [+ one constant plane per
+  /// class] for DCGAN.
   func discriminatorInput(_ images: [Float], labels: [Int]) -> Tensor {
-    let n = images.count / pixels, c = classes.count
+    let imageValues = pixels * channels
+    let n = images.count / imageValues, c = classes.count
     switch gan.architecture {
     case .mlp:
-      guard conditional else { return Tensor(rows: n, features: pixels, data: images) }
-      var data = [Float](repeating: 0, count: n * (pixels + c))
+      if !conditional && channels == 1 { return Tensor(rows: n, features: pixels, data: images) }
+      let width = imageValues + c
+      var data = [Float](repeating: 0, count: n * width)
       for r in 0..<n {
-        for p in 0..<pixels { data[r * (pixels + c) + p] = images[r * pixels + p] }
-        data[r * (pixels + c) + pixels + labels[r]] = 1
+        for ch in 0..<channels {
+          for p in 0..<pixels { data[r * width + ch * pixels + p] = images[(ch * n + r) * pixels + p] }
+        }
+        if conditional { data[r * width + imageValues + labels[r]] = 1 }
       }
-      return Tensor(rows: n, features: pixels + c, data: data)
+      return Tensor(rows: n, features: width, data: data)
     case .dcgan:
-      // planes layout: channel 0 is the images, sample-major, exactly as given
+      // planes layout: the image channels first, exactly as given, then the class planes
       var data = images + [Float](repeating: 0, count: n * pixels * c)
       if conditional {
         for r in 0..<n {
-          let start = ((1 + labels[r]) * n + r) * pixels
+          let start = ((channels + labels[r]) * n + r) * pixels
           for p in 0..<pixels { data[start + p] = 1 }
         }
       }
-      return Tensor(planes: 1 + c, batch: n, height: real.height, width: real.width, data: data)
+      return Tensor(planes: channels + c, batch: n, height: real.height, width: real.width, data: data)
     }
   }
 
-  /// The image part of D's input gradient, sample-major.
+  /// The image part of D's input gradient as planes `[channel][sample][pixel]` (the generator's layout).
   func imagePart(_ gradient: Tensor) -> ArraySlice<Float> {
-    let n = gradient.batch
-    if gradient.layout == .planes || !conditional { return gradient.data[0..<(n * pixels)] }
-    var out = [Float](repeating: 0, count: n * pixels)
-    for r in 0..<n { for p in 0..<pixels { out[r * pixels + p] = gradient.data[r * gradient.features + p] } }
+    let n = gradient.batch, imageValues = pixels * channels
+    if gradient.layout == .planes || (!conditional && channels == 1) { return gradient.data[0..<(n * imageValues)] }
+    var out = [Float](repeating: 0, count: n * imageValues)
+    for r in 0..<n {
+      for ch in 0..<channels {
+        for p in 0..<pixels { out[(ch * n + r) * pixels + p] = gradient.data[r * gradient.features + ch * pixels + p] }
+      }
+    }
     return out[...]
   }
 
-  /// α·x + (1−α)·(2×2 block mean of x), per image.
+  /// α·x + (1−α)·(2×2 block mean of x), per image plane (each channel of each image).
   func blend(_ images: [Float], alpha: Float) -> [Float] {
     let (w, h) = (real.width, real.height)
     var out = images
@@ -256,7 +269,7 @@ final class GANTrainer {
   // MARK: - Files
 
   func writeSampleGrid(epoch: Int) throws -> [String] {
-    let model = GANModel(generator: generator, noise: gan.noise, classes: classes, height: real.height, width: real.width)
+    let model = GANModel(generator: generator, noise: gan.noise, classes: classes, height: real.height, width: real.width, channels: channels)
     let perClass = conditional ? 10 : 100
     let labels: [Int]? = conditional ? classes.indices.flatMap { [Int](repeating: $0, count: perClass) } : nil
     let set = try model.sample(count: labels?.count ?? perClass, labels: labels, seed: context.seed ^ 0x6121D, threads: context.threads)
@@ -350,18 +363,20 @@ final class GANTrainer {
   }
 }
 
-/// A tiled PNG of a set: `columns` images per row, 1-pixel dark-gray gaps.
+/// A tiled PNG of a set: `columns` images per row, 1-pixel dark-gray gaps; gray or RGB as the set.
 func mosaic(_ set: ImageSet, columns: Int) throws -> [UInt8] {
   let rows = (set.count + columns - 1) / columns
-  let (w, h) = (set.width, set.height)
+  let (w, h, c) = (set.width, set.height, set.channels)
   let width = columns * (w + 1) + 1, height = rows * (h + 1) + 1
-  var levels = [UInt8](repeating: 64, count: width * height)
+  var levels = [UInt8](repeating: 64, count: width * height * c)
   for i in 0..<set.count {
     let (gx, gy) = (1 + (i % columns) * (w + 1), 1 + (i / columns) * (h + 1))
     let image = set.grayLevels(i)
-    for y in 0..<h { for x in 0..<w { levels[(gy + y) * width + gx + x] = image[y * w + x] } }
+    for y in 0..<h {
+      for x in 0..<w { for k in 0..<c { levels[((gy + y) * width + gx + x) * c + k] = image[(y * w + x) * c + k] } }
+    }
   }
-  return try PNG.encode(levels, width: width, height: height)
+  return try PNG.encode(levels, width: width, height: height, channels: c)
 }
 
 /// Adam moments of several optimisers: `GANEVAL-ADAM 1 <optimisers>\n`, then per optimiser

@@ -156,7 +156,7 @@ public enum SampleDirectory {
               } else if options.resize {
                 var resized = [Float](repeating: 0, count: width * height * c)
                 resized.withUnsafeMutableBufferPointer { buffer in
-                  resizeBilinear(values, width: w, height: h, channels: c, into: buffer, width: width, height: height)
+                  resizeBilinear(values, width: w, height: h, channels: c, bitDepth: depth, into: buffer, width: width, height: height)
                 }
                 resized.withUnsafeBufferPointer { spread($0, channels: c, into: destination, channels: channels) }
               } else {

@@ -105,3 +105,23 @@ public enum ImageIOBridge {
     try PNG.encode(levels, width: width, height: height)
   }
 }
+
+/// A gray set painted in colour: each pixel becomes round(B·(1 − x) + F·x) per channel (x its
+/// gray value, F the foreground colour of the image's class, B the background), as
+/// scripts/colored_mnist.py paints Colored-MNIST. Colours are 8-bit levels.
+public func painted(_ set: ImageSet, foreground: [String: [Double]], background: [Double] = [0, 0, 0]) -> ImageSet {
+  precondition(set.channels == 1, "paints gray sets")
+  var pixels = [Float](repeating: 0, count: set.count * set.pixelsPerImage * 3)
+  for i in 0..<set.count {
+    let colour = foreground[set.labels[i] ?? ""] ?? [255, 255, 255]
+    for (p, x) in set.image(i).enumerated() {
+      for k in 0..<3 {
+        let level = (background[k] * (1 - Double(x)) + colour[k] * Double(x)).rounded()
+        pixels[(i * set.pixelsPerImage + p) * 3 + k] = Float(level / 255)
+      }
+    }
+  }
+  return ImageSet(
+    name: set.name, source: set.source + " (painted)", width: set.width, height: set.height, files: set.files, labels: set.labels,
+    pixels: pixels, channels: 3)
+}
