@@ -46,7 +46,7 @@ let modules: [Target] = [
   .target(
     name: "GANEval",
     dependencies: [
-      "EvalCore", "Metrics", "FeatureExtractors", "Generators", "Classifier", "ImageIO", "Plot", "Workers", "CBLAS",
+      "EvalCore", "Metrics", "FeatureExtractors", "Generators", "Classifier", "ImageIO", "Plot", "Workers", "CBLAS", "SetStatistics",
       .product(name: "Yams", package: "Yams"),
     ]),
   .executableTarget(name: "tsne-bench", dependencies: ["TSNE", "ImageIO"]),

@@ -1,6 +1,7 @@
 import EvalCore
 import Foundation
 import ImageIO
+import Metrics
 
 /// `evaluate` and `transform`: the one path by which the CLI (generic and named commands) and
 /// pipelines run a metric or a transform plugin over sample directories.
@@ -24,8 +25,21 @@ public enum Evaluation {
     let extra = entry.options.filter { $0.role == .set }.compactMap { values.string($0.name) }
     var context = context
     if context.featureSource == nil { context.featureSource = Catalogue.featureSource }
-    let sets = try loadSets(directories + extra, context: context)
-    let report = try metric.evaluate(sets, context: context)
+    let paths = directories + extra
+    let sets: [ImageSet]
+    let report: Report
+    if let path = paths.first(where: StatsRun.isStatsFile) {
+      guard let statsMetric = metric as? StatsReadingMetric else {
+        throw EvalError.badParameter(
+          name: path, reason: "\(entry.displayName) needs every image: give a sample directory (stats files work with fid, histogram and entropy)")
+      }
+      let inputs = try loadInputs(paths, requests: statsMetric.featureRequests, context: context)
+      sets = inputs.compactMap { if case .images(let set) = $0 { set } else { nil } }
+      report = try statsMetric.evaluate(inputs, context: context)
+    } else {
+      sets = try loadSets(paths, context: context)
+      report = try metric.evaluate(sets, context: context)
+    }
     let parameters = entry.parameters(values)
     let written = try OutputWriter.write(report, command: name, parameters: parameters, sets: sets, context: context)
     let summary = OutputWriter.summaryJSON(report, command: name, parameters: parameters, sets: sets, context: context, files: written)

@@ -102,12 +102,29 @@ public enum SampleDirectory {
     guard !files.isEmpty else {
       throw EvalError.badFile(path: directory, reason: "contains no PNG images nor JPEGs (looked in all subdirectories)")
     }
-    let labelMap = try readLabelFile(in: directory)
-    var labels: [String?] = files.map { file in
+    let labels = labelsOf(files, labelMap: try readLabelFile(in: directory))
+    return try load(directory, files: files, labels: labels, name: name, options: options)
+  }
+
+  /// The label of each file: from `labels.csv` when the set has one, else its first folder.
+  public static func labelsOf(_ files: [String], labelMap: [String: String]?) -> [String?] {
+    files.map { file in
       if let labelMap { return labelMap[file] }
       let parts = file.split(separator: "/", maxSplits: 1)
       return parts.count == 2 ? String(parts[0]) : nil
     }
+  }
+
+  /// Loads some files of a sample directory (relative paths, e.g. one chunk of `listImages`)
+  /// with their labels: what streaming commands use to hold one chunk of a set at a time.
+  public static func load(
+    _ directory: String, files: [String], labels: [String?], name: String? = nil, options: LoadOptions = LoadOptions()
+  ) throws -> ImageSet {
+    precondition(files.count == labels.count, "one label (or nil) per file")
+    guard !files.isEmpty else {
+      throw EvalError.badFile(path: directory, reason: "contains no PNG images nor JPEGs (looked in all subdirectories)")
+    }
+    var labels = labels
     let setName = name ?? (URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent)
 
     // The size is fixed by the option or by the first image that decodes; the channels by the
@@ -174,7 +191,7 @@ public enum SampleDirectory {
       var again = options
       again.color = .rgb
       again.progress = nil
-      return try load(directory, name: name, options: again)
+      return try load(directory, files: files, labels: labels, name: name, options: again)
     }
     var skipped: [EvalError] = []
     var keep: [Int] = []
@@ -240,7 +257,7 @@ public enum SampleDirectory {
   }
 
   /// Reads `labels.csv` (file,label; a header row is optional) if the directory has one.
-  static func readLabelFile(in directory: String) throws -> [String: String]? {
+  public static func readLabelFile(in directory: String) throws -> [String: String]? {
     let path = directory + "/" + labelFileName
     guard FileManager.default.fileExists(atPath: path) else { return nil }
     let text = String(decoding: try readFile(path), as: UTF8.self)
