@@ -74,7 +74,7 @@ let tests: [Target] = [
   .testTarget(name: "MetricsTests", dependencies: ["Metrics", "EvalCore", "ImageIO", "TestSupport"]),
   .testTarget(name: "EvalCoreTests", dependencies: ["EvalCore", "TestSupport"]),
   .testTarget(name: "GANEvalTests", dependencies: ["GANEval", "EvalCore", "Metrics", "ImageIO", "CBLAS", "TestSupport"]),
-  .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+  .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "SetStatistics"]),
 ]
 
 let package = Package(
