@@ -72,8 +72,8 @@ public enum StatsRun {
       throw EvalError.badParameter(
         name: "--shard", reason: "shard \(request.shard) of \(request.directory) holds no images: it has \(allFiles.count) files, fewer than \(request.shard.count) shards")
     }
-    let files = Array(allFiles[range])
-    let labels = SampleDirectory.labelsOf(files, labelMap: try SampleDirectory.readLabelFile(in: request.directory))
+    let files = allFiles[range]  // O(N) small strings: the one thing that grows with the set
+    let labelMap = try SampleDirectory.readLabelFile(in: request.directory)
     let (extractor, extractorOptions) = try extractorIdentity(request.features)
 
     var context = context
@@ -88,20 +88,21 @@ public enum StatsRun {
     var classes: [String: Int] = [:]
     var moments: [FeatureMoments] = []
     var subsamples: [FeatureSubsample] = []
-    var loadedFiles: [String] = []
+    var (loadedCount, digest) = (0, UInt64(0))
     var shape: (width: Int, height: Int, channels: Int)?
-    for start in stride(from: 0, to: files.count, by: request.chunkSize) {
+    for start in stride(from: files.startIndex, to: files.endIndex, by: request.chunkSize) {
       if context.shouldStop() { throw EvalError.badParameter(name: "stats", reason: "stopped before the end; no stats file written") }
-      let end = min(files.count, start + request.chunkSize)
+      let names = Array(files[start..<min(files.endIndex, start + request.chunkSize)])
       options.progress = progress
       if let shape { options.targetSize = (shape.width, shape.height) }
       let chunk = try SampleDirectory.load(
-        request.directory, files: Array(files[start..<end]), labels: Array(labels[start..<end]), options: options)
+        request.directory, files: names, labels: SampleDirectory.labelsOf(names, labelMap: labelMap), options: options)
       if let shape, shape.channels != chunk.channels {
         throw EvalError.badFile(path: request.directory, reason: "mixes gray and colour images; pass --color luma or --color rgb")
       }
       shape = shape ?? (chunk.width, chunk.height, chunk.channels)
-      loadedFiles += chunk.files
+      loadedCount += chunk.count
+      digest &+= StatsIdentity.fileListDigest(chunk.files)  // a sum, so it adds up chunk by chunk
       let histogram = PixelHistogram(chunk, bins: pixelBins, threads: context.threads)
       for (bin, count) in histogram.counts.enumerated() { pixels.counts[bin] += UInt64(count) }
       pixels.outside += UInt64(chunk.count * chunk.valuesPerImage - histogram.total)
@@ -130,7 +131,7 @@ public enum StatsRun {
     progress.finish()
     let shape0 = shape!
     let identity = StatsIdentity(
-      fileCount: loadedFiles.count, fileListDigest: StatsIdentity.fileListDigest(loadedFiles), width: shape0.width, height: shape0.height,
+      fileCount: loadedCount, fileListDigest: digest, width: shape0.width, height: shape0.height,
       channels: shape0.channels, extractor: extractor, extractorOptions: extractorOptions, shardCount: request.shard.count, shards: [request.shard.index])
     let spaces = request.features.indices.map { s in
       SpaceStats(name: request.features[s].name, moments: moments[s], subsample: request.keep > 0 ? subsamples[s] : nil)
