@@ -63,16 +63,16 @@ public enum StatsRun {
   /// The statistics of the request's shard of its set, streamed in chunks.
   public static func compute(_ request: Request, context: RunContext) throws -> SetStats {
     guard request.keep >= 0 else { throw EvalError.badParameter(name: "--keep", reason: "must be 0 or more rows, got \(request.keep)") }
-    let allFiles = try SampleDirectory.listImages(in: request.directory)
-    guard !allFiles.isEmpty else {
+    // two walks of the folders (count, then visit in order) instead of holding the file list
+    let total = try SampleDirectory.countImages(in: request.directory)
+    guard total > 0 else {
       throw EvalError.badFile(path: request.directory, reason: "contains no PNG images nor JPEGs (looked in all subdirectories)")
     }
-    let range = StatsIdentity.shardRange(request.shard.index, of: request.shard.count, fileCount: allFiles.count)
+    let range = StatsIdentity.shardRange(request.shard.index, of: request.shard.count, fileCount: total)
     guard !range.isEmpty else {
       throw EvalError.badParameter(
-        name: "--shard", reason: "shard \(request.shard) of \(request.directory) holds no images: it has \(allFiles.count) files, fewer than \(request.shard.count) shards")
+        name: "--shard", reason: "shard \(request.shard) of \(request.directory) holds no images: it has \(total) files, fewer than \(request.shard.count) shards")
     }
-    let files = allFiles[range]  // O(N) small strings: the one thing that grows with the set
     let labelMap = try SampleDirectory.readLabelFile(in: request.directory)
     let (extractor, extractorOptions) = try extractorIdentity(request.features)
 
@@ -81,7 +81,7 @@ public enum StatsRun {
     context.featureCacheDirectory = nil  // chunks are not sets worth caching
     var options = LoadOptions(skipBad: context.skipBad, resize: context.resize, threads: context.threads)
     options.color = context.color
-    let progress = context.progress("stats of \(request.directory) shard \(request.shard)", total: files.count)
+    let progress = context.progress("stats of \(request.directory) shard \(request.shard)", total: range.count)
 
     var pixels = BinnedCounts(bins: pixelBins.count, low: pixelBins.lower, high: pixelBins.upper)
     var entropy = EntropyStats(histogram: BinnedCounts(bins: entropyBins.count, low: entropyBins.low, high: entropyBins.high), moments: ScalarMoments())
@@ -90,9 +90,8 @@ public enum StatsRun {
     var subsamples: [FeatureSubsample] = []
     var (loadedCount, digest) = (0, UInt64(0))
     var shape: (width: Int, height: Int, channels: Int)?
-    for start in stride(from: files.startIndex, to: files.endIndex, by: request.chunkSize) {
+    func add(_ names: [String]) throws {
       if context.shouldStop() { throw EvalError.badParameter(name: "stats", reason: "stopped before the end; no stats file written") }
-      let names = Array(files[start..<min(files.endIndex, start + request.chunkSize)])
       options.progress = progress
       if let shape { options.targetSize = (shape.width, shape.height) }
       let chunk = try SampleDirectory.load(
@@ -127,6 +126,20 @@ public enum StatsRun {
           }
         }
       }
+    }
+    var (index, pending) = (0, [String]())
+    try SampleDirectory.forEachImage(in: request.directory) { path in
+      defer { index += 1 }
+      guard range.contains(index) else { return }
+      pending.append(path)
+      if pending.count == request.chunkSize {
+        try add(pending)
+        pending.removeAll(keepingCapacity: true)
+      }
+    }
+    if !pending.isEmpty { try add(pending) }
+    guard index == total else {
+      throw EvalError.badFile(path: request.directory, reason: "changed while it was read (\(total) images, then \(index)); run stats again")
     }
     progress.finish()
     let shape0 = shape!

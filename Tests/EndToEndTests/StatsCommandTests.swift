@@ -186,3 +186,23 @@ final class StatsCommandTests: XCTestCase {
     XCTAssertTrue(try ganEval(["tsne", s0, Self.digits], expect: 1).stderr.contains("needs every image"))
   }
 }
+
+extension StatsCommandTests {
+  /// Shards follow the byte order of relative paths even where a folder's name is a prefix of a
+  /// file's ("a" and "a.png": "a.png" < "a/…" since "." < "/"), the walk visiting folders in turn.
+  func testShardsFollowTheByteOrderOfPathsAcrossFolders() throws {
+    let work = temporaryDirectory("stats-order")
+    let names = ["a.png", "a/x.png", "a/y.png", "a-b.png", "a0.png", "b/c/d.png", "b/c.png", "B.png", "b.png"]
+    for (i, name) in names.enumerated() {
+      let path = work + "/set/" + name
+      try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      try Data(try ImageIOBridge.encode([UInt8](repeating: UInt8(i * 20), count: 16), width: 4, height: 4)).write(to: URL(fileURLWithPath: path))
+    }
+    let sorted = names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    for (shard, expected) in [(0, Array(sorted[0..<3])), (1, Array(sorted[3..<6])), (2, Array(sorted[6..<9]))] {
+      try ganEval(["stats", work + "/set", "--shard", "\(shard)/3", "--out", work + "/s\(shard).gestats", "--quiet"])
+      let identity = try read(work + "/s\(shard).gestats").identity
+      XCTAssertEqual(identity.fileListDigest, StatsIdentity.fileListDigest(expected), "shard \(shard) holds \(expected)")
+    }
+  }
+}
