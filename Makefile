@@ -3,7 +3,7 @@ SWIFT ?= swift
 BIN := .build/release/gan-eval
 OUT := gan-eval-out/demo
 
-.PHONY: setup build test demo demo-color plots bench goldens clean fuzz fuzz-smoke tsan asan
+.PHONY: setup build test demo demo-color plots bench goldens clean fuzz fuzz-smoke tsan asan cluster-test
 
 setup:
 	scripts/setup.sh
@@ -45,6 +45,12 @@ tsan: setup
 asan: setup
 	$(SWIFT) build $(SANFLAGS) --build-tests --sanitize=address --scratch-path .build/asan
 	ASAN_OPTIONS="detect_leaks=1" LSAN_OPTIONS="suppressions=$(CURDIR)/scripts/lsan.supp:print_suppressions=0" $(SWIFT) test $(SANFLAGS) --skip-build --sanitize=address --scratch-path .build/asan $(if $(FILTER),--filter "$(FILTER)")
+
+# examples/slurm on a throw-away one-node Slurm cluster on localhost: installs slurm-wlm and munge
+# if missing, runs the 4-task stats array over 60,000 Fashion-MNIST images, the merge and fid,
+# checks the merge equals one pass, and stops the daemons (examples/slurm/README.md).
+cluster-test: build
+	examples/slurm/cluster-test.sh $(BIN)
 
 # The main job on the embedded default: train a GAN on the 5,000 real digits and evaluate its samples.
 demo: build

@@ -46,7 +46,7 @@ let modules: [Target] = [
   .target(
     name: "GANEval",
     dependencies: [
-      "EvalCore", "Metrics", "FeatureExtractors", "Generators", "Classifier", "ImageIO", "Plot", "Workers", "CBLAS",
+      "EvalCore", "Metrics", "FeatureExtractors", "Generators", "Classifier", "ImageIO", "Plot", "Workers", "CBLAS", "SetStatistics",
       .product(name: "Yams", package: "Yams"),
     ]),
   .executableTarget(name: "tsne-bench", dependencies: ["TSNE", "ImageIO"]),
@@ -74,7 +74,7 @@ let tests: [Target] = [
   .testTarget(name: "MetricsTests", dependencies: ["Metrics", "EvalCore", "ImageIO", "TestSupport"]),
   .testTarget(name: "EvalCoreTests", dependencies: ["EvalCore", "TestSupport"]),
   .testTarget(name: "GANEvalTests", dependencies: ["GANEval", "EvalCore", "Metrics", "ImageIO", "CBLAS", "TestSupport"]),
-  .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+  .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "SetStatistics"]),
 ]
 
 let package = Package(

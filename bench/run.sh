@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The side-by-side benchmarks; `make bench` calls this after set-up and a release build.
-#   bench/run.sh [pixel|tsne|classifier|gan|dcgan|fid|setstats|all]   (default all); BENCHMARKS.md is rebuilt from bench/results/.
+#   bench/run.sh [pixel|tsne|classifier|gan|dcgan|fid|setstats|scale|all]   (default all); BENCHMARKS.md is rebuilt from bench/results/.
+#   scale writes 1,000,000 PNGs under bench/work once (bench/make_million.py, ~5 min, ~4 GB on disk).
 #   gan = the MLP GAN and the DCGAN against PyTorch; dcgan = only the latter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,12 +25,13 @@ if [ "$what" = gan ] || [ "$what" = dcgan ] || [ "$what" = all ]; then
 fi
 if [ "$what" = fid ] || [ "$what" = all ]; then .venv/bin/python bench/fid_bootstrap.py .build/release/gan-eval 3; fi
 if [ "$what" = setstats ] || [ "$what" = all ]; then .venv/bin/python bench/setstats_bench.py .build/release/setstats-bench && .venv/bin/python bench/setstats_coverage.py .build/release/setstats-bench && .venv/bin/python bench/setstats_files.py .build/release/setstats-bench; fi
+if [ "$what" = scale ] || [ "$what" = all ]; then .venv/bin/python bench/make_million.py && .venv/bin/python bench/scale_bench.py .build/release/gan-eval && .venv/bin/python bench/scale_bench.py .build/release/gan-eval throughput 5; fi
 {
   echo "# Benchmarks"
   echo
   echo "Made by \`make bench\` (bench/run.sh); each section comes from one run of its script on this machine (2 cores, shared and noisy: read the ratios)."
   echo
-  for section in bench/results/pixel.md bench/results/tsne.md bench/results/tsne_knn.md bench/results/tsne_transform.md bench/results/classifier.md bench/results/gan.md bench/results/fid_bootstrap.md bench/results/setstats.md bench/results/setstats_coverage.md bench/results/setstats_files.md bench/results/fuzz.md; do
+  for section in bench/results/pixel.md bench/results/tsne.md bench/results/tsne_knn.md bench/results/tsne_transform.md bench/results/classifier.md bench/results/gan.md bench/results/fid_bootstrap.md bench/results/setstats.md bench/results/setstats_coverage.md bench/results/setstats_files.md bench/results/scale.md bench/results/scale_throughput.md bench/results/fuzz.md; do
     [ -f "$section" ] && { cat "$section"; echo; }
   done
 } > BENCHMARKS.md.partial && mv BENCHMARKS.md.partial BENCHMARKS.md

@@ -41,6 +41,11 @@ public protocol Transform: Sendable {
   func apply(_ set: ImageSet, context: RunContext) throws -> ImageSet
 }
 
+/// A transform that maps each image on its own (same files, labels and order): applied to any
+/// chunk of a set it gives those images of the whole result, so hosts stream a set through it
+/// a chunk at a time instead of holding the set.
+public protocol ImageByImageTransform: Transform {}
+
 /// A feature extractor: maps a sample set to an N×D Float32 matrix, rows in the set's file order.
 public protocol FeatureExtractor: Sendable {
   /// The features of `set`. A fitted extractor (PCA) fits on `reference` (the real set), or on

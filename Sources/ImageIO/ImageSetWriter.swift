@@ -12,28 +12,41 @@ public enum ImageSetWriter {
     progress: ProgressReporter? = nil
   ) throws {
     try buildDirectoryAtomically(directory, overwrite: overwrite) { staging in
-      let folders = Set(set.files.compactMap { file -> String? in
-        let parent = (file as NSString).deletingLastPathComponent
-        return parent.isEmpty ? nil : parent
-      })
-      for folder in folders.sorted() { try makeDirectory(staging + "/" + folder) }
-      try parallelFor(set.count, threads: threads) { index in
-        let bytes = try set.pixels.withUnsafeBufferPointer { all in
-          try PNG.encode8(
-            UnsafeBufferPointer(rebasing: all[(index * set.valuesPerImage)..<((index + 1) * set.valuesPerImage)]),
-            width: set.width, height: set.height, channels: set.channels)
-        }
-        try writeFile(staging + "/" + set.files[index], bytes, reportAs: directory + "/" + set.files[index])
-        progress?.advance()
+      try writeImages(set, into: staging, reportAs: directory, threads: threads, progress: progress)
+      try writeLabels(files: set.files, labels: set.labels, into: staging)
+    }
+  }
+
+  /// Writes the set's images as PNGs under `staging` (a directory being built, shown to the user
+  /// as `directory`), creating their class folders: one call per chunk when streaming.
+  public static func writeImages(
+    _ set: ImageSet, into staging: String, reportAs directory: String, threads: Int = defaultThreadCount, progress: ProgressReporter? = nil
+  ) throws {
+    let folders = Set(set.files.compactMap { file -> String? in
+      let parent = (file as NSString).deletingLastPathComponent
+      return parent.isEmpty ? nil : parent
+    })
+    for folder in folders.sorted() { try makeDirectory(staging + "/" + folder) }
+    try parallelFor(set.count, threads: threads) { index in
+      let bytes = try set.pixels.withUnsafeBufferPointer { all in
+        try PNG.encode8(
+          UnsafeBufferPointer(rebasing: all[(index * set.valuesPerImage)..<((index + 1) * set.valuesPerImage)]),
+          width: set.width, height: set.height, channels: set.channels)
       }
-      let impliedByFolder = zip(set.files, set.labels).allSatisfy { file, label in
-        label == nil || file.split(separator: "/").first.map(String.init) == label && file.contains("/")
-      }
-      if !impliedByFolder {
-        var text = CSV.record(["file", "label"])
-        for (file, label) in zip(set.files, set.labels) { text += CSV.record([file, label ?? ""]) }
-        try writeFile(staging + "/" + SampleDirectory.labelFileName, Array(text.utf8))
-      }
+      try writeFile(staging + "/" + set.files[index], bytes, reportAs: directory + "/" + set.files[index])
+      progress?.advance()
+    }
+  }
+
+  /// Writes `labels.csv` under `staging` unless every label is already the file's class folder.
+  public static func writeLabels(files: [String], labels: [String?], into staging: String) throws {
+    let impliedByFolder = zip(files, labels).allSatisfy { file, label in
+      label == nil || file.split(separator: "/").first.map(String.init) == label && file.contains("/")
+    }
+    if !impliedByFolder {
+      var text = CSV.record(["file", "label"])
+      for (file, label) in zip(files, labels) { text += CSV.record([file, label ?? ""]) }
+      try writeFile(staging + "/" + SampleDirectory.labelFileName, Array(text.utf8))
     }
   }
 

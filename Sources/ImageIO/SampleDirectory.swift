@@ -48,6 +48,18 @@ public enum SampleDirectory {
   /// Hidden files and folders are passed over; image files in other formats are an error (they
   /// would otherwise be silently left out of the evaluation); other files are ignored.
   public static func listImages(in directory: String) throws -> [String] {
+    var found: [String] = []
+    try forEachImage(in: directory) { found.append($0) }
+    found.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }  // already in this order (see forEachImage); kept as the contract
+    return found
+  }
+
+  /// Calls `body` with each image's relative path in `listImages`' order (the byte order of the
+  /// paths) without holding the list: one folder's entries at a time. Each folder's entries are
+  /// visited sorted by name, a subfolder's name taken with its trailing "/": the first byte where
+  /// two paths differ lies in the names they differ by, and a subfolder's paths continue with "/",
+  /// so this is exactly the byte order of the whole paths.
+  public static func forEachImage(in directory: String, _ body: (String) throws -> Void) throws {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
       throw EvalError.badFile(path: directory, reason: "no such directory")
@@ -55,16 +67,21 @@ public enum SampleDirectory {
     guard isDirectory.boolValue else {
       throw EvalError.badFile(path: directory, reason: "is not a directory; a sample set is a directory of PNG or JPEG files")
     }
-    var found: [String] = []
-    try walk(directory, relative: "", into: &found)
-    found.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-    return found
+    try visit(directory, relative: "", body)
   }
 
-  private static func walk(_ directory: String, relative: String, into found: inout [String]) throws {
+  /// How many images `forEachImage` visits.
+  public static func countImages(in directory: String) throws -> Int {
+    var count = 0
+    try forEachImage(in: directory) { _ in count += 1 }
+    return count
+  }
+
+  private static func visit(_ directory: String, relative: String, _ body: (String) throws -> Void) throws {
     guard let handle = opendir(directory) else {
       throw EvalError.badFile(path: directory, reason: "cannot open directory (\(String(cString: strerror(errno))))")
     }
+    var entries: [(key: String, isDirectory: Bool)] = []
     defer { closedir(handle) }
     while let entry = readdir(handle) {
       let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
@@ -72,7 +89,6 @@ public enum SampleDirectory {
       }
       if name.hasPrefix(".") { continue }
       let path = directory + "/" + name
-      let rel = relative.isEmpty ? name : relative + "/" + name
       var kind = Int32(entry.pointee.d_type)
       if kind == Int32(DT_UNKNOWN) || kind == Int32(DT_LNK) {
         var info = stat()
@@ -81,15 +97,24 @@ public enum SampleDirectory {
         kind = isDirectory ? Int32(DT_DIR) : Int32(DT_REG)
       }
       if kind == Int32(DT_DIR) {
-        try walk(path, relative: rel, into: &found)
+        entries.append((name + "/", true))
         continue
       }
       let ext = (name as NSString).pathExtension.lowercased()
       if ImageFile.readableExtensions.contains(ext) {
-        found.append(rel)
+        entries.append((name, false))
       } else if otherImageExtensions.contains(ext) {
         throw EvalError.badFile(
           path: path, reason: "is a .\(ext) image; gan-eval reads PNG and JPEG only (convert it, or move it out of the set)")
+      }
+    }
+    entries.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+    for entry in entries {
+      if entry.isDirectory {
+        let name = String(entry.key.dropLast())
+        try visit(directory + "/" + name, relative: relative.isEmpty ? name : relative + "/" + name, body)
+      } else {
+        try body(relative.isEmpty ? entry.key : relative + "/" + entry.key)
       }
     }
   }
@@ -102,12 +127,29 @@ public enum SampleDirectory {
     guard !files.isEmpty else {
       throw EvalError.badFile(path: directory, reason: "contains no PNG images nor JPEGs (looked in all subdirectories)")
     }
-    let labelMap = try readLabelFile(in: directory)
-    var labels: [String?] = files.map { file in
+    let labels = labelsOf(files, labelMap: try readLabelFile(in: directory))
+    return try load(directory, files: files, labels: labels, name: name, options: options)
+  }
+
+  /// The label of each file: from `labels.csv` when the set has one, else its first folder.
+  public static func labelsOf(_ files: [String], labelMap: [String: String]?) -> [String?] {
+    files.map { file in
       if let labelMap { return labelMap[file] }
       let parts = file.split(separator: "/", maxSplits: 1)
       return parts.count == 2 ? String(parts[0]) : nil
     }
+  }
+
+  /// Loads some files of a sample directory (relative paths, e.g. one chunk of `listImages`)
+  /// with their labels: what streaming commands use to hold one chunk of a set at a time.
+  public static func load(
+    _ directory: String, files: [String], labels: [String?], name: String? = nil, options: LoadOptions = LoadOptions()
+  ) throws -> ImageSet {
+    precondition(files.count == labels.count, "one label (or nil) per file")
+    guard !files.isEmpty else {
+      throw EvalError.badFile(path: directory, reason: "contains no PNG images nor JPEGs (looked in all subdirectories)")
+    }
+    var labels = labels
     let setName = name ?? (URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent)
 
     // The size is fixed by the option or by the first image that decodes; the channels by the
@@ -174,7 +216,7 @@ public enum SampleDirectory {
       var again = options
       again.color = .rgb
       again.progress = nil
-      return try load(directory, name: name, options: again)
+      return try load(directory, files: files, labels: labels, name: name, options: again)
     }
     var skipped: [EvalError] = []
     var keep: [Int] = []
@@ -240,7 +282,7 @@ public enum SampleDirectory {
   }
 
   /// Reads `labels.csv` (file,label; a header row is optional) if the directory has one.
-  static func readLabelFile(in directory: String) throws -> [String: String]? {
+  public static func readLabelFile(in directory: String) throws -> [String: String]? {
     let path = directory + "/" + labelFileName
     guard FileManager.default.fileExists(atPath: path) else { return nil }
     let text = String(decoding: try readFile(path), as: UTF8.self)

@@ -173,9 +173,16 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     var line = ""
   }
 
-  func compare(_ real: FeatureMatrix, _ fake: FeatureMatrix, space: String, context: RunContext) -> Comparison {
+  /// Every metric of one feature space. With `gaussians` (a side read from a stats file), FD
+  /// comes from them and `real`/`fake` are the rows at hand (a stored subsample): KID, PRDC and
+  /// the 1-NN test run on those, and the bootstrap intervals and the floor, which resample
+  /// every image, are left out.
+  func compare(
+    _ real: FeatureMatrix, _ fake: FeatureMatrix, space: String, context: RunContext,
+    gaussians: (real: GaussianStatistics, fake: GaussianStatistics)? = nil
+  ) -> Comparison {
     var result = Comparison()
-    let realStats = GaussianStatistics(real), fakeStats = GaussianStatistics(fake)
+    let realStats = gaussians?.real ?? GaussianStatistics(real), fakeStats = gaussians?.fake ?? GaussianStatistics(fake)
     let fd = frechetDistance(realStats, fakeStats)
     for (name, stats) in [("real", realStats), ("fake", fakeStats)] where stats.isRankDeficient {
       result.warnings.append(
@@ -189,9 +196,10 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     let balanced = min(realSample.rows, fakeSample.rows)
     let nn = OneNearestNeighbour(
       real: realSample.subset(Array(0..<balanced)), fake: fakeSample.subset(Array(0..<balanced)), threads: context.threads)
-    let (n, m) = (real.rows, fake.rows), (ns, ms) = (realSample.rows, fakeSample.rows)
+    let (n, m) = (realStats.count, fakeStats.count), (ns, ms) = (realSample.rows, fakeSample.rows)
+    let kidSide = min(kidSize, real.rows, fake.rows)
     result.rows = [
-      ("frechet_distance", fd, nil, n, m), ("kid", kid.mean, kid.std, min(kidSize, n, m), min(kidSize, n, m)),
+      ("frechet_distance", fd, nil, n, m), ("kid", kid.mean, kid.std, kidSide, kidSide),
       ("precision", prdc.precision, nil, ns, ms), ("recall", prdc.recall, nil, ns, ms),
       ("density", prdc.density, nil, ns, ms), ("coverage", prdc.coverage, nil, ns, ms),
       ("one_nn_accuracy", nn.accuracy, nil, balanced, balanced), ("one_nn_real_accuracy", nn.realAccuracy, nil, balanced, balanced),
@@ -206,9 +214,15 @@ public struct FeatureMetric: Metric, PluginDeclaration {
       ("one_nn_fake_accuracy", .number(nn.fakeAccuracy)), ("one_nn_n_per_set", .int(balanced)),
       ("dimension", .int(real.columns)), ("real_covariance_rank", .int(realStats.rank)), ("fake_covariance_rank", .int(fakeStats.rank)),
     ])
-    (result.records, result.floorNote) = intervals(
-      real: real, fake: fake, realSample: realSample, fakeSample: fakeSample, balanced: balanced, space: space, fd: fd, kidSubsetMean: kid.mean,
-      context: context)
+    if gaussians == nil {
+      (result.records, result.floorNote) = intervals(
+        real: real, fake: fake, realSample: realSample, fakeSample: fakeSample, balanced: balanced, space: space, fd: fd, kidSubsetMean: kid.mean,
+        context: context)
+    } else {
+      result.records = [
+        ScalarRecord(metric: "frechet_distance", space: space, set: "fake vs real", value: fd, nReal: n, nFake: m, method: IntervalMethod.none.rawValue)
+      ]
+    }
     result.line =
       "\(space) (d=\(real.columns)): FD \(format4(fd)), KID \(String(format: "%.5f ± %.5f", kid.mean, kid.std)), precision \(format4(prdc.precision)), recall \(format4(prdc.recall)), density \(format4(prdc.density)), coverage \(format4(prdc.coverage)), 1-NN accuracy \(format4(nn.accuracy)) (0.5 ideal)"
     return result

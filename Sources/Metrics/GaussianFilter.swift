@@ -38,7 +38,7 @@ public enum BoundaryMode: String, Sendable, CaseIterable {
 
 /// `gaussian`: the Gaussian post-filter, equal to `scipy.ndimage.gaussian_filter` on the image as
 /// Float64 gray levels (radius = ⌊truncate·σ + 0.5⌋, rows then columns), rounded half to even.
-public struct GaussianFilter: Transform, PluginDeclaration {
+public struct GaussianFilter: ImageByImageTransform, PluginDeclaration {
   public static let name = "gaussian"
   public static let summary = "Gaussian post-filter matching scipy.ndimage.gaussian_filter (σ, boundary mode, truncate)"
 

@@ -28,8 +28,13 @@ public struct HistogramMetric: Metric, PluginDeclaration {
 
   public func evaluate(_ sets: [ImageSet], context: RunContext) throws -> Report {
     if sets.contains(where: \.isColor) { return try evaluateColor(sets, context: context) }
+    return grayReport(sets.map { ($0.name, $0.count, PixelHistogram($0, bins: bins, threads: context.threads)) }, context: context)
+  }
+
+  /// The report on gray sets' histograms (counted from images, or read from stats files).
+  func grayReport(_ sets: [(name: String, count: Int, histogram: PixelHistogram)], context: RunContext) -> Report {
     var report = Report(metric: Self.name)
-    let histograms = sets.map { PixelHistogram($0, bins: bins, threads: context.threads) }
+    let histograms = sets.map(\.histogram)
     var table = Table(name: "histogram", columns: ["set", "bin", "lo", "hi", "count", "density"])
     for (set, histogram) in zip(sets, histograms) {
       let densities = histogram.densities

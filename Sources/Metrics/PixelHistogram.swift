@@ -52,6 +52,12 @@ public struct PixelHistogram: Sendable {
     case luma
   }
 
+  /// Counts already made, e.g. read from a stats file.
+  public init(bins: Bins, counts: [Int]) {
+    precondition(counts.count == bins.count, "one count per bin")
+    (self.bins, self.counts) = (bins, counts)
+  }
+
   /// Counts every pixel of every image; pixels take their exact source-level values.
   public init(_ set: ImageSet, bins: Bins, threads: Int, channel: Channel = .all) {
     let workers = max(1, min(threads, set.count))

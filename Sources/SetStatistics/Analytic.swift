@@ -19,6 +19,13 @@ public enum AnalyticInterval {
     let n = values.count
     guard n > 1 else { return .bare(n == 1 ? values[0] : .nan) }
     let (mean, variance) = meanAndVariance(values)
+    return self.mean(mean, variance: variance, count: n, confidence: confidence)
+  }
+
+  /// The same interval from a sample's mean, variance (divisor n − 1) and size, e.g. moments read
+  /// from a stats file.
+  public static func mean(_ mean: Double, variance: Double, count n: Int, confidence: Double = 0.95) -> Estimate {
+    guard n > 1 else { return .bare(n == 1 ? mean : .nan) }
     let half = studentTQuantile((1 + confidence) / 2, degreesOfFreedom: Double(n - 1)) * (variance / Double(n)).squareRoot()
     return Estimate(value: mean, low: mean - half, high: mean + half, confidence: confidence, method: .studentT)
   }
@@ -28,8 +35,16 @@ public enum AnalyticInterval {
   public static func meanDifference(_ a: [Double], _ b: [Double], confidence: Double = 0.95) -> Estimate {
     guard a.count > 1, b.count > 1 else { return .bare(.nan) }
     let (ma, va) = meanAndVariance(a), (mb, vb) = meanAndVariance(b)
-    let ea = va / Double(a.count), eb = vb / Double(b.count), se = (ea + eb).squareRoot()
-    let difference = ma - mb
+    return meanDifference((ma, va, a.count), (mb, vb, b.count), confidence: confidence)
+  }
+
+  /// The same interval from each sample's (mean, variance with divisor n − 1, size).
+  public static func meanDifference(
+    _ a: (mean: Double, variance: Double, count: Int), _ b: (mean: Double, variance: Double, count: Int), confidence: Double = 0.95
+  ) -> Estimate {
+    guard a.count > 1, b.count > 1 else { return .bare(.nan) }
+    let ea = a.variance / Double(a.count), eb = b.variance / Double(b.count), se = (ea + eb).squareRoot()
+    let difference = a.mean - b.mean
     guard se > 0 else { return Estimate(value: difference, low: difference, high: difference, confidence: confidence, method: .welchT) }
     let nu = (ea + eb) * (ea + eb) / (ea * ea / Double(a.count - 1) + eb * eb / Double(b.count - 1))
     let half = studentTQuantile((1 + confidence) / 2, degreesOfFreedom: nu) * se

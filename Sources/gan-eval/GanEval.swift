@@ -15,6 +15,7 @@ struct GanEval: ParsableCommand {
     subcommands: [
       Evaluate.self, TransformCommand.self, Train.self, Sample.self, Pipeline.self, Plugins.self,
       Histogram.self, Entropy.self, Tsne.self, Filter.self, Classify.self, Fid.self, ClassifierGroup.self, Import.self, Export.self,
+      Stats.self, Merge.self,
     ]
   )
 }

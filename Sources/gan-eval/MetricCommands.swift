@@ -31,7 +31,7 @@ extension GanEval {
         abstract: "Pixel-intensity histogram of each set, and TV / Jensen–Shannon / Wasserstein-1 between sets.",
         discussion: pluginHelp(.metric, "histogram", "Bins follow numpy.histogram: half-open except the last. Writes histogram.csv (set,bin,lo,hi,count,density)."))
     }
-    @Argument(parsing: .allUnrecognized, help: "Sample directories (e.g. real/ fake/), then options.") var words: [String] = []
+    @Argument(parsing: .allUnrecognized, help: "Sample directories (e.g. real/ fake/) or .gestats files from `gan-eval stats`, then options.") var words: [String] = []
     @OptionGroup var common: CommonOptions
     func run() throws { try runMetric("histogram", words: words, common: common) }
   }
@@ -42,7 +42,7 @@ extension GanEval {
         abstract: "Shannon entropy (bits) of every image's 8-bit gray levels, summarised per set and class.",
         discussion: pluginHelp(.metric, "entropy", "Equals scikit-image's shannon_entropy(img, base=2). Writes entropy.csv (set,file,label,entropy_bits)."))
     }
-    @Argument(parsing: .allUnrecognized, help: "Sample directories (e.g. real/ fake/).") var words: [String] = []
+    @Argument(parsing: .allUnrecognized, help: "Sample directories (e.g. real/ fake/) or .gestats files from `gan-eval stats`.") var words: [String] = []
     @OptionGroup var common: CommonOptions
     func run() throws { try runMetric("entropy", words: words, common: common) }
   }
@@ -92,7 +92,10 @@ extension GanEval {
           content hash of the set and of the extractor with its options.
           """))
     }
-    @Argument(parsing: .allUnrecognized, help: "The real sample directory, then the generated one, then options.") var words: [String] = []
+    @Argument(
+      parsing: .allUnrecognized,
+      help: "The real sample directory, then the generated one (either may be a .gestats file from `gan-eval stats`: FD exact, KID/PRDC/1-NN on its --keep rows), then options."
+    ) var words: [String] = []
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
