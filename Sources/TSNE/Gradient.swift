@@ -251,3 +251,21 @@ extension SparseMatrix {
     return kl
   }
 }
+
+extension GradientMethod {
+  /// Up to this many images the exact method is the fastest (2D, measured crossover near 1,000:
+  /// exact faster below, Barnes-Hut at 1,500; bench/results/tsne.md).
+  public static let exactUpTo = 1000
+  /// From this many images FFT interpolation beats Barnes-Hut in 2D (bench/results/tsne.md:
+  /// Barnes-Hut faster at 5,000 Fashion-MNIST images, FFT at 20,000 and 70,000).
+  public static let fftFrom = 20000
+
+  /// The measured fastest method for `count` images in `dims` dimensions: exact up to
+  /// `exactUpTo`, then Barnes-Hut, and in 2D FFT interpolation from `fftFrom`. In 3D the FFT
+  /// grid grows as side³ and, at a grid fine enough for the wide embeddings t-SNE reaches, it is
+  /// slower than Barnes-Hut at every size measured (bench/results/tsne_fft3d.md).
+  public static func fastest(count: Int, dims: Int) -> GradientMethod {
+    if count <= exactUpTo { return .exact }
+    return dims == 2 && count >= fftFrom ? .fft : .barnesHut
+  }
+}
