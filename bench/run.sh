@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The side-by-side benchmarks; `make bench` calls this after set-up and a release build.
-#   bench/run.sh [pixel|tsne|classifier|gan|dcgan|fid|setstats|scale|all]   (default all); BENCHMARKS.md is rebuilt from bench/results/.
+#   bench/run.sh [pixel|tsne|tsne-million|classifier|gan|dcgan|fid|setstats|scale|all]   (default all); BENCHMARKS.md is rebuilt from bench/results/.
 #   scale writes 1,000,000 PNGs under bench/work once (bench/make_million.py, ~5 min, ~4 GB on disk).
 #   gan = the MLP GAN and the DCGAN against PyTorch; dcgan = only the latter.
 set -euo pipefail
@@ -11,7 +11,11 @@ if [ "$what" = tsne ] || [ "$what" = all ]; then
   .venv/bin/python bench/tsne_bench.py .build/release/tsne-bench
   .venv/bin/python bench/tsne_knn_bench.py .build/release/tsne-bench
   .venv/bin/python bench/tsne_transform_bench.py .build/release/tsne-bench
+  .venv/bin/python bench/tsne_defaults_bench.py .build/release/tsne-bench
+  .venv/bin/python bench/tsne_fft3d_bench.py .build/release/tsne-bench
 fi
+# the 1,000,000-point run (an hour or more; openTSNE gets one more hour): only when asked
+if [ "$what" = tsne-million ]; then .venv/bin/python bench/tsne_million_bench.py .build/release/tsne-bench --opentsne; fi
 if [ "$what" = classifier ] || [ "$what" = all ]; then .venv/bin/python bench/classifier_bench.py .build/release/gan-eval; fi
 if [ "$what" = gan ] || [ "$what" = dcgan ] || [ "$what" = all ]; then
   # The PyTorch peer is Debian's python3-torch, for the system python3 (not the .venv).
@@ -31,7 +35,7 @@ if [ "$what" = scale ] || [ "$what" = all ]; then .venv/bin/python bench/make_mi
   echo
   echo "Made by \`make bench\` (bench/run.sh); each section comes from one run of its script on this machine (2 cores, shared and noisy: read the ratios)."
   echo
-  for section in bench/results/pixel.md bench/results/tsne.md bench/results/tsne_knn.md bench/results/tsne_transform.md bench/results/classifier.md bench/results/gan.md bench/results/fid_bootstrap.md bench/results/setstats.md bench/results/setstats_coverage.md bench/results/setstats_files.md bench/results/scale.md bench/results/scale_throughput.md bench/results/fuzz.md; do
+  for section in bench/results/pixel.md bench/results/tsne.md bench/results/tsne_knn.md bench/results/tsne_transform.md bench/results/tsne_defaults.md bench/results/tsne_fft3d.md bench/results/tsne_million.md bench/results/classifier.md bench/results/gan.md bench/results/fid_bootstrap.md bench/results/setstats.md bench/results/setstats_coverage.md bench/results/setstats_files.md bench/results/scale.md bench/results/scale_throughput.md bench/results/fuzz.md; do
     [ -f "$section" ] && { cat "$section"; echo; }
   done
 } > BENCHMARKS.md.partial && mv BENCHMARKS.md.partial BENCHMARKS.md

@@ -14,8 +14,8 @@ public struct TSNEMetric: Metric, PluginDeclaration {
 
   /// Up to this many images, `auto` picks the exact method: in 2D the measured crossover is near
   /// 1,000 images (exact faster below 1,000, Barnes-Hut at 1,500; at 1,000 the two runs disagreed);
-  /// see BENCHMARKS.md.
-  public static let exactUpTo = 1000
+  /// see BENCHMARKS.md. `auto` follows `GradientMethod.fastest` (FFT in 2D from 50,000 images).
+  public static let exactUpTo = GradientMethod.exactUpTo
   /// The exact method keeps two N×N Float64 matrices; refuse above this many bytes.
   public static let exactMemoryLimit = 6_000_000_000.0
 
@@ -30,7 +30,7 @@ public struct TSNEMetric: Metric, PluginDeclaration {
 
   public static let options: [OptionSpec] = [
     .int("dims", default: 2, 2...3, "Embedding dimensions."),
-    .choice("method", default: MethodChoice.auto, "exact, barnes-hut, fft (2D), or auto (exact up to 1,000 images, Barnes-Hut above)."),
+    .choice("method", default: MethodChoice.auto, "exact, barnes-hut, fft, or auto (the measured fastest: exact up to 1,000 images, Barnes-Hut above, FFT in 2D from 50,000)."),
     .number("perplexity", default: 30, min: 1, "Perplexity (effective number of neighbours)."),
     .number("theta", default: 0.5, min: 0, max: 2, "Barnes-Hut accuracy: cells with width/distance < theta are summarised."),
     .int("iterations", default: 1000, 1...100_000, "Optimisation iterations."),
@@ -38,7 +38,7 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     .number("dof", default: 1, above: 0, max: 100, "Degrees of freedom of the Student-t kernel."),
     .string(
       "learning-rate", default: "auto",
-      "A fixed learning rate, or a schedule: scikit-learn = max(N/48, 50); opentsne = N/48 during exaggeration, N/4 after (openTSNE's N/12 and N); auto = opentsne for fft, scikit-learn otherwise."),
+      "A fixed learning rate, or a schedule: scikit-learn = max(N/48, 50); opentsne = N/48 during exaggeration, N/4 after (openTSNE's N/12 and N); auto = opentsne for barnes-hut and fft (lower KL), scikit-learn for exact."),
     .string("class", "Embed only images with this label (e.g. 5)."),
     .int("max-per-set", 2...10_000_000, "Use at most N images per set (a seeded random subset)."),
     .string("features", default: "pixels", "The feature space to embed: pixels, or a features plugin (NAME or NAME:key=value,...)."),
@@ -112,7 +112,7 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     case .exact: options.method = .exact
     case .barnesHut: options.method = .barnesHut
     case .fft: options.method = .fft
-    case .auto: options.method = n <= Self.exactUpTo ? .exact : .barnesHut
+    case .auto: options.method = GradientMethod.fastest(count: n, dims: options.dims)
     }
     if options.method == .exact && 2 * Double(n) * Double(n) * 8 > Self.exactMemoryLimit {
       throw EvalError.badParameter(

@@ -24,6 +24,18 @@ struct MixedRadixFFT: Sendable {
     return best
   }
 
+  /// The largest 2^a·3^b that is at most `n` (1 for n < 1).
+  static func size(atMost n: Int) -> Int {
+    var best = 1, three = 1
+    while three <= n {
+      var value = three
+      while value * 2 <= n { value *= 2 }
+      best = max(best, value)
+      three *= 3
+    }
+    return best
+  }
+
   init(size: Int) {
     var rest = size, radices: [Int] = []
     while rest % 4 == 0 { radices.append(4); rest /= 4 }
@@ -169,55 +181,23 @@ struct ComplexGrid {
     im = [Double](repeating: 0, count: side * side)
   }
 
-  /// Transforms each row in `rows` along its length; each worker takes a contiguous run of rows
-  /// and allocates its scratch once.
+  /// Transforms each row in `rows` along its length.
   mutating func transformRows(_ rows: Range<Int>, fft: MixedRadixFFT, inverse: Bool, threads: Int) {
-    let side = self.side, workers = max(1, min(threads, rows.count))
+    let side = self.side
     re.withUnsafeMutableBufferPointer { rb in
       im.withUnsafeMutableBufferPointer { ib in
-        let r = SharedBuffer(rb.baseAddress!), i = SharedBuffer(ib.baseAddress!)
-        try? parallelFor(workers, threads: workers) { worker in
-          let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 2 * side)
-          defer { scratch.deallocate() }
-          for k in chunk(worker, of: workers, count: rows.count) {
-            let row = rows.lowerBound + k
-            fft.transform(r.base + row * side, i.base + row * side, scratch: scratch, inverse: inverse)
-          }
-        }
+        fft.transformLines(rb.baseAddress!, ib.baseAddress!, starts: rows.map { $0 * side }, inverse: inverse, threads: threads)
       }
     }
   }
 
-  /// Transforms each column in `columns` along its length: blocks of 16 columns are copied into
-  /// contiguous buffers, transformed like rows and copied back (a strided column pass is slower).
-  /// Each worker takes a contiguous run of blocks and allocates its buffer once.
+  /// Transforms each column in `columns` along its length, in blocks of adjacent columns.
   mutating func transformColumns(_ columns: Range<Int>, fft: MixedRadixFFT, inverse: Bool, threads: Int) {
-    let side = self.side, block = 16
-    let blocks = (columns.count + block - 1) / block, workers = max(1, min(threads, blocks))
+    let side = self.side
     re.withUnsafeMutableBufferPointer { rb in
       im.withUnsafeMutableBufferPointer { ib in
-        let r = SharedBuffer(rb.baseAddress!), i = SharedBuffer(ib.baseAddress!)
-        try? parallelFor(workers, threads: workers) { worker in
-          let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 2 * (block + 1) * side)
-          defer { buffer.deallocate() }
-          for b in chunk(worker, of: workers, count: blocks) {
-            let start = columns.lowerBound + b * block, width = min(block, columns.upperBound - start)
-            let cr = buffer, ci = cr + width * side, scratch = ci + width * side
-            for row in 0..<side {
-              for c in 0..<width {
-                cr[c * side + row] = r[row * side + start + c]
-                ci[c * side + row] = i[row * side + start + c]
-              }
-            }
-            for c in 0..<width { fft.transform(cr + c * side, ci + c * side, scratch: scratch, inverse: inverse) }
-            for row in 0..<side {
-              for c in 0..<width {
-                r[row * side + start + c] = cr[c * side + row]
-                i[row * side + start + c] = ci[c * side + row]
-              }
-            }
-          }
-        }
+        fft.transformStridedLines(
+          rb.baseAddress!, ib.baseAddress!, groups: MixedRadixFFT.groups(columns), stride: side, inverse: inverse, threads: threads)
       }
     }
   }

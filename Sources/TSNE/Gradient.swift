@@ -251,3 +251,23 @@ extension SparseMatrix {
     return kl
   }
 }
+
+extension GradientMethod {
+  /// Up to this many images the exact method is the fastest (2D, measured crossover near 1,000:
+  /// exact faster below, Barnes-Hut at 1,500; bench/results/tsne.md).
+  public static let exactUpTo = 1000
+  /// From this many images FFT interpolation replaces Barnes-Hut in 2D. Measured on Fashion-MNIST
+  /// PCA-50 with openTSNE's rates (bench/results/tsne.md, tsne_fft3d.md): at 5,000 FFT took 2.3×
+  /// Barnes-Hut's time, at 20,000 1.04× with a KL 3.6% higher (1.8406 against 1.7761), at 70,000
+  /// 0.50× with the same KL; 50,000 lies between the last two measured points (not measured itself).
+  public static let fftFrom = 50000
+
+  /// The measured fastest method for `count` images in `dims` dimensions: exact up to
+  /// `exactUpTo`, then Barnes-Hut, and in 2D FFT interpolation from `fftFrom`. In 3D the FFT
+  /// grid grows as side³ and, at a grid fine enough for the wide embeddings t-SNE reaches, it is
+  /// slower than Barnes-Hut at every size measured (bench/results/tsne_fft3d.md).
+  public static func fastest(count: Int, dims: Int) -> GradientMethod {
+    if count <= exactUpTo { return .exact }
+    return dims == 2 && count >= fftFrom ? .fft : .barnesHut
+  }
+}

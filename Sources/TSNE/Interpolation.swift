@@ -14,31 +14,27 @@ import Workers
 struct InterpolationGradient: GradientComputer {
   let p: SparseMatrix
   let threads: Int
-  /// Interpolation nodes per interval and axis (openTSNE's default: 3).
-  var nodesPerInterval = 3
-  /// At least this many intervals per axis (openTSNE's default); the count is then raised to fill
-  /// the FFT side.
-  var minIntervals = 50
-  /// Intervals are at most about this wide, in embedding units (openTSNE's default: 1). The
-  /// kernel's interpolation error at this width is a few percent for pairs closer than ~2 units.
-  var intervalWidth = 1.0
-  /// The FFT side never exceeds this (intervals widen instead), bounding memory to ~300 MB
-  /// (2,048 = 2^11 is a valid FFT size).
-  var maxSide = 2048
-  /// The grid square's side is the embedding's span rounded up to a power of this ratio, so the
-  /// kernel's transform is reused while the span stays in one bucket.
-  var spanBucket = 1.05
+  /// openTSNE's defaults: 3 nodes per interval, at least 50 intervals per axis (raised to fill
+  /// the FFT side), intervals at most 1 unit wide (the kernel's interpolation error at this width
+  /// is a few percent for pairs closer than ~2 units), an FFT side of at most 2,048 (intervals
+  /// widen instead; ~300 MB), the span rounded up to a power of 1.05.
+  var settings = InterpolationGrid(nodesPerInterval: 3, minIntervals: 50, intervalWidth: 1, maxSide: 2048)
   /// The kernel transforms for the last grid, reused while side and node spacing stay the same.
   let cache = SpectrumCache()
 
-  /// The grid for an embedding whose bounding square has side `span`: the FFT side (2^a·3^b, at
-  /// least 2·nodes − 1 for a non-circular convolution) and the number of intervals, raised to
-  /// fill that side.
-  func grid(span: Double) -> (side: Int, intervals: Int) {
-    let wanted = max(minIntervals, Int((span / intervalWidth).rounded(.up)))
-    let side = min(MixedRadixFFT.size(atLeast: 2 * wanted * nodesPerInterval - 1), maxSide)
-    return (side, max(1, (side + 1) / (2 * nodesPerInterval)))
+  /// Interpolation nodes per interval and axis.
+  var nodesPerInterval: Int {
+    get { settings.nodesPerInterval }
+    set { settings.nodesPerInterval = newValue }
   }
+  /// Intervals are at most about this wide, in embedding units.
+  var intervalWidth: Double {
+    get { settings.intervalWidth }
+    set { settings.intervalWidth = newValue }
+  }
+
+  /// The grid for an embedding whose bounding square has side `span` (see `InterpolationGrid`).
+  func grid(span: Double) -> (side: Int, intervals: Int) { settings.layout(span: span) }
 
   func compute(
     _ y: UnsafeBufferPointer<Double>, exaggeration: Double, withError: Bool, into gradient: UnsafeMutableBufferPointer<Double>
@@ -49,38 +45,15 @@ struct InterpolationGradient: GradientComputer {
       low = (min(low.0, y[2 * i]), min(low.1, y[2 * i + 1]))
       high = (max(high.0, y[2 * i]), max(high.1, y[2 * i + 1]))
     }
-    let tight = max(high.0 - low.0, high.1 - low.1, 1e-12) * (1 + 1e-9)
-    let span = pow(spanBucket, (log(tight) / log(spanBucket)).rounded(.up))
+    let span = settings.span(tight: max(high.0 - low.0, high.1 - low.1))
     let (side, intervals) = grid(span: span)
     let width = span / Double(intervals), spacing = width / Double(nodes), used = intervals * nodes
     // centre of the grid square: charges use coordinates relative to it, to limit cancellation
     let centre = (low.0 + span / 2, low.1 + span / 2)
 
     // Each point's first node index per axis and its Lagrange weights on the interval's nodes
-    var first = [Int32](repeating: 0, count: 2 * n)
-    var weights = [Double](repeating: 0, count: 2 * n * nodes)
-    let nodePositions = (0..<nodes).map { (Double($0) + 0.5) / Double(nodes) }
-    let denominators = (0..<nodes).map { a in
-      (0..<nodes).filter { $0 != a }.reduce(1.0) { $0 * (nodePositions[a] - nodePositions[$1]) }
-    }
-    first.withUnsafeMutableBufferPointer { fb in
-      weights.withUnsafeMutableBufferPointer { wb in
-        let f = SharedBuffer(fb.baseAddress!), w = SharedBuffer(wb.baseAddress!)
-        try? parallelFor(n, threads: threads) { i in
-          for axis in 0..<2 {
-            let scaled = (y[2 * i + axis] - (axis == 0 ? low.0 : low.1)) / width
-            let box = min(max(Int(scaled), 0), intervals - 1)
-            let s = scaled - Double(box)
-            f[2 * i + axis] = Int32(box * nodes)
-            for a in 0..<nodes {
-              var product = 1.0
-              for b in 0..<nodes where b != a { product *= s - nodePositions[b] }
-              w[(2 * i + axis) * nodes + a] = product / denominators[a]
-            }
-          }
-        }
-      }
-    }
+    let (first, weights) = LagrangeNodes(count: nodes).locate(
+      y, count: n, dims: 2, low: [low.0, low.1], width: width, intervals: intervals, threads: threads)
 
     // Spread the charges: grid one holds (1, y₁) as (re, im) for K², grid two (y₂, 1) for K² and
     // K; serial, so the sums run in point order whatever the thread count.
@@ -170,11 +143,22 @@ struct InterpolationGradient: GradientComputer {
         }
       }
     }
-    // the self terms (K = 1) are part of the grid sums of K
-    let z = max(zParts.reduce(0, +) - Double(n), Double.leastNormalMagnitude)
-    for k in 0..<(2 * n) { gradient[k] = 4 * (exaggeration * gradient[k] - repulsion[k] / z) }
+    return p.combine(gradient, repulsion: repulsion, kernelSums: zParts, exaggeration: exaggeration, withError: withError, y: y, dims: 2)
+  }
+}
+
+extension SparseMatrix {
+  /// The last step of an interpolation gradient, whose `gradient` holds the attraction:
+  /// Z = Σᵢ (grid sum of K at i) − N (the self terms, K = 1, are part of the grid sums),
+  /// gradient = 4(e·attraction − repulsion/Z), and the KL estimate when `withError`.
+  func combine(
+    _ gradient: UnsafeMutableBufferPointer<Double>, repulsion: [Double], kernelSums: [Double], exaggeration: Double, withError: Bool,
+    y: UnsafeBufferPointer<Double>, dims: Int
+  ) -> Double? {
+    let z = max(kernelSums.reduce(0, +) - Double(count), Double.leastNormalMagnitude)
+    for k in 0..<(dims * count) { gradient[k] = 4 * (exaggeration * gradient[k] - repulsion[k] / z) }
     guard withError else { return nil }
-    return p.klEstimate(y, dims: 2, dof: 1, z: z)
+    return klEstimate(y, dims: dims, dof: 1, z: z)
   }
 }
 

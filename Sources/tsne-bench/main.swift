@@ -74,6 +74,10 @@ if let nodes = ProcessInfo.processInfo.environment["TSNE_FFT_NODES"].flatMap(Int
 // TSNE_KNN=exact|approx|auto picks the kNN method (default: auto)
 if let name = ProcessInfo.processInfo.environment["TSNE_KNN"], let knn = KNNMethod(rawValue: name) { options.knn = knn }
 if let width = ProcessInfo.processInfo.environment["TSNE_FFT_WIDTH"].flatMap(Double.init) { options.interpolationIntervalWidth = width }
+// TSNE_FFT3_NODES, TSNE_FFT3_WIDTH and TSNE_FFT3_SIDE set the 3D FFT grid (nodes, widest interval, largest side)
+if let nodes = ProcessInfo.processInfo.environment["TSNE_FFT3_NODES"].flatMap(Int.init) { options.interpolationNodes3D = nodes }
+if let width = ProcessInfo.processInfo.environment["TSNE_FFT3_WIDTH"].flatMap(Double.init) { options.interpolationIntervalWidth3D = width }
+if let side = ProcessInfo.processInfo.environment["TSNE_FFT3_SIDE"].flatMap(Int.init) { options.interpolationMaxSide3D = side }
 let start = Date()
 let result = try TSNE.embed(array.values, rows: n, columns: d, options: options)
 let seconds = Date().timeIntervalSince(start)

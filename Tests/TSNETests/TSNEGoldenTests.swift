@@ -48,12 +48,12 @@ final class TSNEGoldenTests: XCTestCase {
     }
   }
 
-  /// 3D Barnes-Hut on 2,000 digits (defaults: one degree of freedom) keeps neighbourhoods as
-  /// well as scikit-learn's 3D Barnes-Hut (which uses two; trustworthiness within 0.005), and its
-  /// embedding scored with the exact 3D objective stays within 5% of our exact 3D method's KL:
-  /// a regression guard, not the 2% (measured 3.1%, the θ = 0.5 tree error seen in 2D
-  /// in the test below; no 3D reference exists on the same objective, as scikit-learn's 3D
-  /// optimises dof = 2).
+  /// 3D Barnes-Hut on 2,000 digits (defaults: one degree of freedom, openTSNE's learning rates)
+  /// keeps neighbourhoods as well as scikit-learn's 3D Barnes-Hut (which uses two; trustworthiness
+  /// within 0.005), and its embedding scored with the exact 3D objective is within the 2%
+  /// of our exact 3D method's KL (measured 0.72%: 0.8993 against 0.8929; it was 3.1% with
+  /// scikit-learn's learning rate; no 3D reference exists on the same objective, as
+  /// scikit-learn's 3D optimises dof = 2).
   func testThreeDimensionalBarnesHutQuality() throws {
     let n = 2000
     let x = try digits50(n)
@@ -65,11 +65,12 @@ final class TSNEGoldenTests: XCTestCase {
     let exact = try run(x, rows: n) { $0.dims = 3; $0.method = .exact }
     let scored = exactKL(barnesHut.coordinates, dims: 3, input: x, rows: n)
     print("tsne-3d: Barnes-Hut KL estimate \(barnesHut.kl), exact objective \(scored), exact method \(exact.kl); trustworthiness \(trust) (scikit-learn \(referenceTrust))")
-    XCTAssertLessThanOrEqual(abs(scored - exact.kl) / exact.kl, 0.05, "3D Barnes-Hut embedding's exact KL \(scored) vs exact method \(exact.kl)")
+    XCTAssertLessThanOrEqual(abs(scored - exact.kl) / exact.kl, 0.02, "3D Barnes-Hut embedding's exact KL \(scored) vs exact method \(exact.kl)")
   }
 
   /// Where the 2,000-digit Barnes-Hut embedding's gap to the exact objective comes from. With the
-  /// default θ = 0.5 it is 4.1% (TSNEQualityTests); scikit-learn's own Barnes-Hut embedding of
+  /// default θ = 0.5 it is 2.4% with openTSNE's learning rates (the default; 4.1% with
+  /// scikit-learn's) (TSNEQualityTests); scikit-learn's own Barnes-Hut embedding of
   /// the same digits is 2.8% above its exact method (golden), so θ = 0.5 alone misses 2% there
   /// too. With an accurate repulsion (θ = 0.1), the kNN-sparse P and our optimiser land within
   /// 2% of the exact method, and at θ = 0.5 ours stays within 2% of scikit-learn's Barnes-Hut
