@@ -23,6 +23,9 @@ public struct FeatureMetric: Metric, PluginDeclaration {
   public var pairs: Int
   public var bootstrap: Int
   public var floor: Bool
+  public var extrapolate: Bool
+  /// What to do with real images the judge (`--model`) trained on: leave them out, or keep them and warn.
+  public var judgeOverlap: String
 
   public static let options: [OptionSpec] = [
     .path("model", "Classifier directory from `gan-eval classifier train` (for the classifier feature space).", role: .artifact),
@@ -36,9 +39,11 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     .int("kid-size", default: 1000, 2...100_000, "Images per set in each KID subset."),
     .int("k", default: 5, 1...100, "k for the precision/recall/density/coverage balls."),
     .int("pairs", default: 20, 0...200, "Closest generated–real pairs shown in memorisation.svg."),
-    .int("bootstrap", default: 200, 0...10_000, "Bootstrap replicates for the 95% intervals in scalars.csv (0: no intervals)."),
-    .bool("floor", default: true, "Also compare two seeded halves of the real set: what a perfect generator would score (the floor column)."),
-  ]
+    .choice(
+      "judge-overlap", default: "exclude", choices: ["exclude", "keep"],
+      "Real images the judge (--model) trained on (its training-images.txt) sit tighter in its features: exclude them from the real set (default), or keep them and be warned."),
+    .bool("extrapolate", default: true, "Also fit FD∞ and KID∞: the value at 15 generated-set sizes against 1/n, extrapolated to n = ∞ (size_extrapolation.svg)."),
+  ] + IntervalOptions.both
 
   public init(options: OptionValues) throws {
     model = options.string("model")
@@ -67,6 +72,8 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     pairs = options.int("pairs")
     bootstrap = options.int("bootstrap")
     floor = options.bool("floor")
+    extrapolate = options.bool("extrapolate")
+    judgeOverlap = options.string("judge-overlap") ?? "exclude"
   }
 
   public var notes: [(String, JSON)] {
@@ -77,8 +84,10 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     guard sets.count == 2 else {
       throw EvalError.badParameter(name: "fid", reason: "takes exactly two sets, REAL then FAKE (got \(sets.count))")
     }
-    let (real, fake) = (sets[0], sets[1])
-    for set in sets where set.count < max(k + 1, 2) {
+    var (real, fake) = (sets[0], sets[1])
+    var judgeLines: [String] = []
+    (real, judgeLines) = try unseenByJudge(real)
+    for set in [real, fake] where set.count < max(k + 1, 2) {
       throw EvalError.badParameter(name: set.source, reason: "has \(set.count) images; these metrics need at least \(max(k + 1, 2))")
     }
     var featureContext = context
@@ -95,9 +104,11 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     let featureSeconds = Date().timeIntervalSince(started)
 
     var report = Report(metric: Self.name)
+    report.lines += judgeLines
     var table = Table(name: "fid", columns: ["space", "metric", "value", "std", "n_real", "n_fake", "dimension"])
     var scalars: [(String, JSON)] = []
     var warnings: [String] = []
+    var fitCharts: [Chart] = []
     for (space, realMatrix, fakeMatrix) in spaces {
       let result = compare(realMatrix, fakeMatrix, space: space, context: context)
       for (metric, value, std, nReal, nFake) in result.rows {
@@ -108,24 +119,44 @@ public struct FeatureMetric: Metric, PluginDeclaration {
       report.lines.append(result.line)
       report.records += result.records
       if let note = result.floorNote { report.lines.append(note) }
+      if extrapolate {
+        let fits = sizeFits(real: realMatrix, fake: fakeMatrix, space: space, context: context)
+        report.records += fits.records
+        fitCharts += fits.charts
+        if let fd = fits.records.first, let kid = fits.records.last {
+          report.lines.append("\(space): FD∞ \(fd.reading), KID∞ \(kid.reading) (fit over 15 generated-set sizes, 1/n → 0)")
+        }
+      }
     }
     report.tables.append(table)
+    if context.makeFigures && !fitCharts.isEmpty {
+      report.figures.append(Figure(name: "size_extrapolation", svg: Panels(fitCharts, columns: 2).svg()))
+    }
 
-    // Memorisation: every generated image's nearest real image, in pixels (Euclidean, [0,1] scale).
-    let pixels = (FeatureMatrix(real.pixels, columns: real.valuesPerImage), FeatureMatrix(fake.pixels, columns: fake.valuesPerImage))
+    // Memorisation: every generated image's nearest image in the whole real set (the judge's
+    // training images too), in pixels (Euclidean, [0,1] scale).
+    let allReal = sets[0]
+    let compared = Dictionary(real.files.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+    let pixels = (FeatureMatrix(allReal.pixels, columns: allReal.valuesPerImage), FeatureMatrix(fake.pixels, columns: fake.valuesPerImage))
     let nearest = nearestNeighbours(pixels.1, in: pixels.0, threads: context.threads)
     let featureSpace = spaces[0]
     var memo = Table(
       name: "memorisation",
       columns: ["fake_file", "fake_label", "nearest_real_file", "nearest_real_label", "pixel_distance", featureSpace.0 == "classifier" ? "feature_distance" : "\(featureSpace.0)_distance"])
     for (j, match) in nearest.enumerated() {
-      let a = featureSpace.2.row(j), b = featureSpace.1.row(match.index)
-      let featureDistance = zip(a, b).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
-      memo.rows.append([fake.files[j], fake.labels[j] ?? "", real.files[match.index], real.labels[match.index] ?? "", csvNumber(match.distance), csvNumber(featureDistance)])
+      // the feature distance exists where the nearest real image is in the compared set
+      let featureDistance = compared[allReal.files[match.index]].map { i in
+        zip(featureSpace.2.row(j), featureSpace.1.row(i)).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+      }
+      memo.rows.append([
+        fake.files[j], fake.labels[j] ?? "", allReal.files[match.index], allReal.labels[match.index] ?? "", csvNumber(match.distance),
+        featureDistance.map(csvNumber) ?? "",
+      ])
     }
     report.tables.append(memo)
+    try rarity(real: real, fake: fake, realFeatures: featureSpace.1, fakeFeatures: featureSpace.2, space: featureSpace.0, context: context, report: &report)
     // Scale: how close real images are to each other (leave-one-out, on up to 1,000 of them).
-    let probe = seededSample(real.count, 1000, seed: context.seed ^ 0x4E4E)
+    let probe = seededSample(allReal.count, 1000, seed: context.seed ^ 0x4E4E)
     let probeMatrix = pixels.0.subset(probe)
     let realToReal = leaveOneOutNearest(probeMatrix, pixels.0, threads: context.threads)
     let fakeDistances = nearest.map(\.distance).sorted()
@@ -153,11 +184,11 @@ public struct FeatureMetric: Metric, PluginDeclaration {
       var images: [[UInt8]] = [], captions: [String] = []
       for j in closest {
         images.append(try PNG.encode(fake.grayLevels(j), width: fake.width, height: fake.height, channels: fake.channels))
-        images.append(try PNG.encode(real.grayLevels(nearest[j].index), width: real.width, height: real.height, channels: real.channels))
+        images.append(try PNG.encode(allReal.grayLevels(nearest[j].index), width: allReal.width, height: allReal.height, channels: allReal.channels))
         captions += ["fake d=\(String(format: "%.2f", nearest[j].distance))", "nearest real"]
       }
       let grid = ImageGrid(
-        title: "Closest generated–real pairs (pixel L2): \(fake.name) beside its nearest \(real.name) image",
+        title: "Closest generated–real pairs (pixel L2): \(fake.name) beside its nearest \(allReal.name) image",
         images: images, captions: captions, imageWidth: fake.width, imageHeight: fake.height, columns: 10)
       report.figures.append(Figure(name: "memorisation", svg: grid.svg()))
     }
