@@ -22,6 +22,7 @@ public struct ClassifyMetric: Metric, PluginDeclaration {
   public var epochs: Int
   public var bootstrap = BootstrapPlan.defaultReplicates
   public var floor = true
+  public var judgeOverlap = "exclude"
 
   public static let options: [OptionSpec] = [
     .path("model", "Classifier directory from `gan-eval classifier train`.", required: true, role: .artifact),
@@ -29,6 +30,7 @@ public struct ClassifyMetric: Metric, PluginDeclaration {
     .path("tstr", "A labelled real test directory: train on FAKE, test here.", role: .set),
     .int("epochs", default: 15, 1...1000, "Epochs for the --tstr classifiers."),
     .int("splits", default: 10, 1...1000, "Splits for the Inception-Score analogue."),
+    IntervalOptions.judgeOverlap,
   ] + IntervalOptions.both
 
   public init(options: OptionValues) throws {
@@ -39,6 +41,7 @@ public struct ClassifyMetric: Metric, PluginDeclaration {
     epochs = options.int("epochs")
     bootstrap = options.int("bootstrap")
     floor = options.bool("floor")
+    judgeOverlap = options.string("judge-overlap") ?? "exclude"
   }
 
   public var notes: [(String, JSON)] { [("kl", .string("KL(fake predicted ‖ real), bits"))] }
@@ -47,12 +50,18 @@ public struct ClassifyMetric: Metric, PluginDeclaration {
     let expected = 1 + (hasReal ? 1 : 0) + (hasTest ? 1 : 0)
     guard sets.count == expected else { throw EvalError.badParameter(name: "classify", reason: "expected \(expected) sets, got \(sets.count)") }
     let fake = sets[0]
-    let real = hasReal ? sets[1] : nil
+    var real = hasReal ? sets[1] : nil
     let test = hasTest ? sets.last : nil
     let (classifier, _) = try ImageClassifier.load(model)
     let classes = classifier.classes, c = classes.count
     var report = Report(metric: Self.name)
     var scalars: [(String, JSON)] = [("classes", .array(classes.map(JSON.string)))]
+    if let set = real {
+      // the judge reads its own training images better: compare the real images it never saw
+      let (unseen, lines) = withoutJudgeTrainingImages(set, judge: model, exclude: judgeOverlap == "exclude", minimum: 10)
+      real = unseen
+      report.lines += lines
+    }
 
     let progress = ProgressReporter("classifying \(fake.name)", total: fake.count, quiet: context.quiet)
     let probabilities = try classifier.evaluate(fake, threads: context.threads, progress: progress).probabilities

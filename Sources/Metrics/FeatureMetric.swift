@@ -39,9 +39,7 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     .int("kid-size", default: 1000, 2...100_000, "Images per set in each KID subset."),
     .int("k", default: 5, 1...100, "k for the precision/recall/density/coverage balls."),
     .int("pairs", default: 20, 0...200, "Closest generated–real pairs shown in memorisation.svg."),
-    .choice(
-      "judge-overlap", default: "exclude", choices: ["exclude", "keep"],
-      "Real images the judge (--model) trained on (its training-images.txt) sit tighter in its features: exclude them from the real set (default), or keep them and be warned."),
+    IntervalOptions.judgeOverlap,
     .bool("extrapolate", default: true, "Also fit FD∞ and KID∞: the value at 15 generated-set sizes against 1/n, extrapolated to n = ∞ (size_extrapolation.svg)."),
   ] + IntervalOptions.both
 
@@ -291,7 +289,7 @@ extension FeatureMetric {
       real: realSample.subset(Array(0..<balanced)), fake: fakeSample.subset(Array(0..<balanced)), k: k, threads: context.threads
     ).estimates(plan: plan, threads: context.threads)
     // the floor: two disjoint seeded halves of the real set at the same n as the comparison (or the largest possible)
-    var floors: (fd: Double, kid: Double, prdc: NeighbourValues, nn: NeighbourValues)?
+    var floors: (fd: Double, kid: Double, prdc: NeighbourValues, nn: NeighbourValues, authenticity: Double, vendi: Double)?
     var note: String?
     if floor && real.rows >= 4 {
       let split = FloorSplit(realCount: real.rows, target: fake.rows, seed: context.seed ^ 0xF100)
@@ -306,7 +304,8 @@ extension FeatureMetric {
       floors = (
         frechetDistance(GaussianStatistics(a), GaussianStatistics(b)), kernelDistanceEstimate(real: a, fake: b, plan: none, threads: context.threads).value,
         NeighbourBootstrap(real: sampleA, fake: sampleB, k: k, threads: context.threads).fullSetValues,
-        NeighbourBootstrap(real: sampleA.subset(Array(0..<half)), fake: sampleB.subset(Array(0..<half)), k: k, threads: context.threads).fullSetValues
+        NeighbourBootstrap(real: sampleA.subset(Array(0..<half)), fake: sampleB.subset(Array(0..<half)), k: k, threads: context.threads).fullSetValues,
+        Authenticity(real: sampleA, fake: sampleB, threads: context.threads).value, vendiScore(a)
       )
     }
     let (n, m, ns, ms) = (real.rows, fake.rows, realSample.rows, fakeSample.rows)
@@ -314,14 +313,16 @@ extension FeatureMetric {
     let authenticity = Authenticity(real: realSample, fake: fakeSample, threads: context.threads)
     let authentic = authenticity.authentic.filter { $0 }.count
     let diversity = [
-      ScalarRecord(metric: "vendi_score", space: space, set: "fake", value: vendiScore(fake), nReal: 0, nFake: m, method: IntervalMethod.none.rawValue),
+      ScalarRecord(
+        metric: "vendi_score", space: space, set: "fake", value: vendiScore(fake), nReal: 0, nFake: m, method: IntervalMethod.none.rawValue,
+        floor: floors?.vendi),
       ScalarRecord(metric: "vendi_score", space: space, set: "real", value: vendiScore(real), nReal: n, nFake: 0, method: IntervalMethod.none.rawValue),
     ]
     let wilson = AnalyticInterval.proportion(successes: authentic, trials: authenticity.authentic.count)
     let records: [ScalarRecord] = diversity + [
       ScalarRecord(
         metric: "authenticity", space: space, set: "fake vs real", value: authenticity.value, low: wilson.low, high: wilson.high, nReal: ns, nFake: ms,
-        method: wilson.method.rawValue),
+        method: wilson.method.rawValue, floor: floors?.authenticity),
       record("frechet_distance", fdEstimate, n, m, floor: floors?.fd, value: fd),
       record("kid_full_mmd2", kidEstimate, n, m, floor: floors?.kid),
       record("precision", prdc.precision, ns, ms, floor: floors?.prdc.precision),

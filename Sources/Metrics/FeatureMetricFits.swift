@@ -75,24 +75,30 @@ extension FeatureMetric {
 }
 
 extension FeatureMetric {
-  /// The real set without the images the judge trained on (its training-images.txt), when
-  /// `--judge-overlap exclude` and enough remain; otherwise the set as it is with a loud warning.
+  /// The real set without the images the judge trained on, for the classifier feature space.
   func unseenByJudge(_ real: ImageSet) throws -> (ImageSet, [String]) {
     guard let model, spaces.contains(where: { $0.name == "classifier" }) else { return (real, []) }
-    guard let record = TrainingImages.read(model: model) else {
-      return (real, ["note: the judge \(model) records no training-images.txt (trained by an older gan-eval): if it trained on \(real.name), its features favour those images; retrain it with --holdout"])
-    }
-    let seen = Set(record.seen(in: real))
-    guard !seen.isEmpty else { return (real, []) }
-    let unseen = real.files.indices.filter { !seen.contains($0) }
-    if judgeOverlap == "exclude" && unseen.count >= max(k + 1, 10) {
-      var kept = real.subset(unseen)
-      kept.name = real.name
-      return (kept, ["real set: \(unseen.count) of \(real.count) \(real.name) images compared, those the judge \(model) never saw (\(seen.count) it trained on left out; --judge-overlap keep keeps them)"])
-    }
-    let why = judgeOverlap == "exclude" ? "only \(unseen.count) unseen remain, too few to compare" : "--judge-overlap keep"
-    return (real, [
-      "WARNING: \(seen.count) of the \(real.count) \(real.name) images trained the judge \(model) (\(why)): they sit tighter in its features, so classifier-space FD, PRDC, 1-NN and the floor are biased; hold part of the real set out of the judge (classifier train --holdout 0.4)"
-    ])
+    return withoutJudgeTrainingImages(real, judge: model, exclude: judgeOverlap == "exclude", minimum: max(k + 1, 10))
   }
+}
+
+/// `real` without the images the judge (a classifier directory) saw in training, as its
+/// training-images.txt lists them, when `exclude` and at least `minimum` remain; otherwise the
+/// set as it is, with a loud warning when they overlap (and a note when the judge lists nothing).
+func withoutJudgeTrainingImages(_ real: ImageSet, judge model: String, exclude: Bool, minimum: Int) -> (ImageSet, [String]) {
+  guard let record = TrainingImages.read(model: model) else {
+    return (real, ["note: the judge \(model) records no training-images.txt (trained by an older gan-eval): if it trained on \(real.name), its features favour those images; retrain it with --holdout"])
+  }
+  let seen = Set(record.seen(in: real))
+  guard !seen.isEmpty else { return (real, []) }
+  let unseen = real.files.indices.filter { !seen.contains($0) }
+  if exclude && unseen.count >= minimum {
+    var kept = real.subset(unseen)
+    kept.name = real.name
+    return (kept, ["real set: \(unseen.count) of \(real.count) \(real.name) images compared, those the judge \(model) never saw (\(seen.count) it trained on left out; --judge-overlap keep keeps them)"])
+  }
+  let why = exclude ? "only \(unseen.count) unseen remain, too few to compare" : "--judge-overlap keep"
+  return (real, [
+    "WARNING: \(seen.count) of the \(real.count) \(real.name) images trained the judge \(model) (\(why)): they sit tighter in its features and it reads them better, so its scores against them and the floor are biased; hold part of the real set out of the judge (classifier train --holdout 0.4)"
+  ])
 }

@@ -9,6 +9,9 @@ enum IntervalOptions {
   static let floor = OptionSpec.bool(
     "floor", default: true, "Also compare two seeded halves of the real set: what a perfect generator would score (the floor column).")
   static let both = [bootstrap, floor]
+  static let judgeOverlap = OptionSpec.choice(
+    "judge-overlap", default: "exclude", choices: ["exclude", "keep"],
+    "Real images the judge (--model) trained on (its training-images.txt) sit tighter in its features: exclude them from the real set (default), or keep them and be warned.")
 }
 
 extension ScalarRecord {
