@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The cost of the newer intervals and fits on the demo's sets, alternating with/without REPEATS times:
-fid's FD∞/KID∞ fits (default against --extrapolate false), histogram's and classify's bootstrap
+histogram's and classify's bootstrap
 (--bootstrap 200 against 0); and what `train --evaluate-every` cost inside the demo's GAN step
 (quality.csv's seconds against the step's time). Needs `make demo` first.
 
@@ -14,7 +14,6 @@ REPEATS = int(sys.argv[2]) if len(sys.argv) > 2 else 2
 DEMO = os.path.join(ROOT, "gan-eval-out/demo")
 SETS = [DEMO + "/" + s for s in ("real", "generated", "smoothed", "copies", "naive-samples")]
 CASES = [
-    ("fid (judge features and pixels)", ["fid", DEMO + "/real", DEMO + "/generated", "--model", DEMO + "/judge"], ["--extrapolate", "false"], []),
     ("histogram (5 sets, 10 pairs)", ["histogram"] + SETS, ["--bootstrap", "0"], ["--bootstrap", "200"]),
     ("classify (generated, --real)", ["classify", DEMO + "/generated", "--model", DEMO + "/judge", "--real", DEMO + "/real"], ["--bootstrap", "0"], ["--bootstrap", "200"]),
 ]
@@ -42,7 +41,7 @@ for name, command, without, with_ in CASES:
         b.append(run(command + with_))
     ratios = [y / x for x, y in zip(a, b)]
     lines.append("| %s | `%s` | %s | `%s` | %s | %s (median %.2f×) |" % (
-        name, " ".join(without), ", ".join("%.1f" % t for t in a), " ".join(with_) or "default (FD∞, KID∞)",
+        name, " ".join(without), ", ".join("%.1f" % t for t in a), " ".join(with_),
         ", ".join("%.1f" % t for t in b), ", ".join("%.2f×" % r for r in ratios), statistics.median(ratios)))
 
 quality = os.path.join(DEMO, "gan/quality.csv")

@@ -108,7 +108,7 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     var warnings: [String] = []
     var fitCharts: [Chart] = []
     for (space, realMatrix, fakeMatrix) in spaces {
-      let result = compare(realMatrix, fakeMatrix, space: space, context: context)
+      let result = compare(realMatrix, fakeMatrix, space: space, judgeChecked: judgeLines.contains { $0.hasPrefix("real set: ") }, context: context)
       for (metric, value, std, nReal, nFake) in result.rows {
         table.rows.append([space, metric, csvNumber(value), std.map(csvNumber) ?? "", "\(nReal)", "\(nFake)", "\(realMatrix.columns)"])
       }
@@ -202,7 +202,7 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     var line = ""
   }
 
-  func compare(_ real: FeatureMatrix, _ fake: FeatureMatrix, space: String, context: RunContext) -> Comparison {
+  func compare(_ real: FeatureMatrix, _ fake: FeatureMatrix, space: String, judgeChecked: Bool = false, context: RunContext) -> Comparison {
     var result = Comparison()
     let realStats = GaussianStatistics(real), fakeStats = GaussianStatistics(fake)
     let fd = frechetDistance(realStats, fakeStats)
@@ -237,7 +237,7 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     ])
     (result.records, result.floorNote) = intervals(
       real: real, fake: fake, realSample: realSample, fakeSample: fakeSample, balanced: balanced, space: space, fd: fd, kidSubsetMean: kid.mean,
-      context: context)
+      judgeChecked: judgeChecked, context: context)
     result.line =
       "\(space) (d=\(real.columns)): FD \(format4(fd)), KID \(String(format: "%.5f ± %.5f", kid.mean, kid.std)), precision \(format4(prdc.precision)), recall \(format4(prdc.recall)), density \(format4(prdc.density)), coverage \(format4(prdc.coverage)), 1-NN accuracy \(format4(nn.accuracy)) (0.5 ideal)"
     return result
@@ -273,7 +273,7 @@ extension FeatureMetric {
   /// KID's interval is for the unbiased MMD² of the full sets, the quantity the subset mean estimates.
   func intervals(
     real: FeatureMatrix, fake: FeatureMatrix, realSample: FeatureMatrix, fakeSample: FeatureMatrix, balanced: Int, space: String, fd: Double,
-    kidSubsetMean: Double, context: RunContext
+    kidSubsetMean: Double, judgeChecked: Bool = false, context: RunContext
   ) -> (records: [ScalarRecord], floorNote: String?) {
     let plan = BootstrapPlan(replicates: bootstrap, seed: context.seed ^ 0xB007)
     let set = "fake vs real"
@@ -296,7 +296,7 @@ extension FeatureMetric {
       note =
         "\(space) floor (real vs real): two seeded halves of \(split.size) real images each"
         + (split.isReduced ? " (fewer than the \(fake.rows) compared: the real set has \(real.rows); a smaller n raises FD and KID)" : "")
-        + (space == "classifier" ? "; if the judge trained on this real set, its features sit tighter than unseen images' would: judge with a real set it never saw" : "")
+        + (space == "classifier" && !judgeChecked ? "; if the judge trained on this real set, its features sit tighter than unseen images' would: judge with a real set it never saw" : "")
       let a = real.subset(split.first), b = real.subset(split.second)
       let none = BootstrapPlan(replicates: 0, seed: 0)
       let sampleA = a.subset(Array(0..<min(a.rows, maxSamples))), sampleB = b.subset(Array(0..<min(b.rows, maxSamples)))

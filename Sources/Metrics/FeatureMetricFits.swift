@@ -20,21 +20,24 @@ extension FeatureMetric {
       ScalarRecord(metric: "frechet_distance_infinity", space: space, set: "fake vs real", estimate: fd.intercept, nReal: real.rows, nFake: fake.rows, floor: 0),
       ScalarRecord(metric: "kid_infinity", space: space, set: "fake vs real", estimate: kid.intercept, nReal: real.rows, nFake: fake.rows, floor: 0),
     ]
-    return (records, [fitChart(fd, name: "FD", space: space), fitChart(kid, name: "KID (full-set MMD²)", space: space)])
+    return (records, [fitChart(fd, name: "FD", space: space), fitChart(kid, name: "KID", space: space)])
   }
 
   /// The values at each n against 1/n, the fitted line down to 1/n = 0, and the intercept.
   func fitChart(_ fit: SizeExtrapolation, name: String, space: String) -> Chart {
     let x = fit.sizes.map { 1 / Double($0) }
     let xMax = x.max() ?? 1
-    var chart = Chart(title: "\(name)∞ in \(space) features: \(format4(fit.intercept.value)) (\(format4(fit.intercept.low))–\(format4(fit.intercept.high)))", xLabel: "1 / n generated", yLabel: name)
+    let slope = String(format: "%+.3g", fit.slope)
+    var chart = Chart(
+      title: "\(name)∞, \(space): \(format4(fit.intercept.value)) (\(format4(fit.intercept.low))–\(format4(fit.intercept.high)))",
+      xLabel: "1 / n generated (n = \(fit.sizes.first ?? 0)…\(fit.sizes.last ?? 0))", yLabel: name)
     chart.layers = [
-      .points(name: "\(name) at n = \(fit.sizes.first ?? 0)…\(fit.sizes.last ?? 0)", x: x, y: fit.values, radius: 3),
-      .line(name: "fit \(format4(fit.intercept.value)) + \(String(format: "%.4g", fit.slope))/n", x: [0, xMax], y: [fit.intercept.value, fit.intercept.value + fit.slope * xMax]),
-      .points(name: "\(name)∞ (n = ∞)", x: [0], y: [fit.intercept.value], radius: 5),
+      .points(name: "at n", x: x, y: fit.values, radius: 3),
+      .line(name: "a \(slope)/n", x: [0, xMax], y: [fit.intercept.value, fit.intercept.value + fit.slope * xMax]),
+      .points(name: "n = ∞", x: [0], y: [fit.intercept.value], radius: 5),
     ]
-    chart.width = 520
-    chart.height = 360
+    chart.width = 540
+    chart.height = 340
     return chart
   }
 
