@@ -5,7 +5,7 @@ import Plot
 
 /// The table a pipeline report opens with: a row per headline metric (metric · feature space),
 /// a column per generated set, and in each cell one line: the value, its 95% interval, the
-/// real-vs-real floor and what they say together, e.g. "0.8300 (0.8100–0.8500); floor 0.5000: above".
+/// real-vs-real floor and what they say together, e.g. "0.8300 (0.8100–0.8500); floor 0.5000: above it".
 /// The numbers are the `scalars` records of every evaluate step's summary.json.
 struct Scorecard {
   struct Cell {
@@ -91,13 +91,13 @@ struct Scorecard {
     let low = number(record["ci_low"]), high = number(record["ci_high"])
     if let low, let high { text += " (\(short(low))–\(short(high)))" }
     guard let floor = number(record["floor"]) else { return text + "; no floor" }
-    let metric = record["metric"] as? String ?? ""
-    text += "; \(metric == "neighbour_mixing" ? "perfect mixing" : "floor") \(short(floor))"
+    let reference = (record["metric"] as? String) == "neighbour_mixing" ? "perfect mixing" : "the floor"
+    text += "; \(reference == "the floor" ? "floor" : reference) \(short(floor))"
     let (lo, hi) = (low ?? value, high ?? value)
     if lo <= floor && floor <= hi {
-      text += ": at the floor"
+      text += ": at \(reference)"
     } else {
-      text += lo > floor ? ": above the floor" : ": below the floor"
+      text += lo > floor ? ": above it" : ": below it"
     }
     return text
   }
@@ -120,7 +120,7 @@ struct Scorecard {
       out += "<tr><th title=\"\(escapeXML(methods[row] ?? ""))\">\(escapeXML(row))</th>"
       for column in columns {
         let reading = cells[row]?[column]?.reading ?? ""
-        let verdict = reading.hasSuffix("at the floor") ? " class=\"at-floor\"" : ""
+        let verdict = reading.hasSuffix("at the floor") || reading.hasSuffix("at perfect mixing") ? " class=\"at-floor\"" : ""
         out += "<td\(verdict)>\(escapeXML(reading))</td>"
       }
       out += "</tr>\n"
