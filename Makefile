@@ -78,6 +78,9 @@ plots: demo
 	cp $(OUT)/evaluate/fid-2/memorisation.svg plots/memorisation_memorizer.svg
 	cp $(OUT)/evaluate/sharpness/sharpness.svg plots/sharpness.svg
 	cp $(OUT)/evaluate/tsne-5/tsne_placed.svg plots/tsne_placed_generated.svg
+	cp $(OUT)/gan/quality.svg plots/gan_quality.svg
+	cp $(OUT)/evaluate/fid/size_extrapolation.svg plots/size_extrapolation.svg
+	cp $(OUT)/evaluate/fid/rarity.svg plots/rarity.svg
 
 # Side-by-side benchmark against the Python reference stack; writes BENCHMARKS.md.
 bench: build

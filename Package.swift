@@ -46,7 +46,7 @@ let modules: [Target] = [
   .target(
     name: "GANEval",
     dependencies: [
-      "EvalCore", "Metrics", "FeatureExtractors", "Generators", "Classifier", "ImageIO", "Plot", "Workers", "CBLAS", "SetStatistics",
+      "EvalCore", "Metrics", "FeatureExtractors", "Generators", "Classifier", "FeatureSpace", "SetStatistics", "ImageIO", "Plot", "Workers", "CBLAS",
       .product(name: "Yams", package: "Yams"),
     ]),
   .executableTarget(name: "tsne-bench", dependencies: ["TSNE", "ImageIO"]),
@@ -73,7 +73,7 @@ let tests: [Target] = [
   .testTarget(name: "TSNETests", dependencies: ["TSNE", "ImageIO", "TestSupport"]),
   .testTarget(name: "MetricsTests", dependencies: ["Metrics", "EvalCore", "ImageIO", "TestSupport"]),
   .testTarget(name: "EvalCoreTests", dependencies: ["EvalCore", "TestSupport"]),
-  .testTarget(name: "GANEvalTests", dependencies: ["GANEval", "EvalCore", "Metrics", "ImageIO", "CBLAS", "TestSupport"]),
+  .testTarget(name: "GANEvalTests", dependencies: ["GANEval", "EvalCore", "Metrics", "Classifier", "ImageIO", "CBLAS", "TestSupport"]),
   .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "SetStatistics"]),
 ]
 

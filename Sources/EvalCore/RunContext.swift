@@ -26,6 +26,9 @@ public struct RunContext: Sendable {
   public var featureCacheDirectory: String? = FeatureCacheLocation.defaultDirectory
   /// Seconds an external plugin may run before it is stopped.
   public var pluginTimeout: Double = 3600
+  /// Generators that train in epochs call this after each one with the epoch (1-based), whether
+  /// it is the last, and the model as it stands (`train --evaluate-every` measures it).
+  public var epochEnded: (@Sendable (_ epoch: Int, _ last: Bool, _ model: any GeneratorModel) throws -> Void)?
 
   public init(outputDirectory: String = ".", seed: UInt64 = 0, threads: Int = defaultThreadCount, quiet: Bool = false, makeFigures: Bool = false) {
     (self.outputDirectory, self.seed, self.threads, self.quiet, self.makeFigures) = (outputDirectory, seed, threads, quiet, makeFigures)

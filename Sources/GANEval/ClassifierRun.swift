@@ -15,6 +15,9 @@ public enum ClassifierRun {
     .int("shift", default: 2, 0...8, "Random shift augmentation: up to this many pixels in x and y (0 disables)."),
     .number("validation", default: 0.2, min: 0, max: 0.9, "Share of the set held out for validation (0 to 0.9)."),
     .path("test", "A labelled test directory to report accuracy on after training.", role: .set),
+    .number(
+      "holdout", default: 0, min: 0, max: 0.9,
+      "Share of the set never shown to the classifier (seeded), so that metrics judging in its features can compare real images it never saw; the images it saw are listed in training-images.txt."),
   ]
 
   public static func values(_ pairs: [(String, String)]) throws -> OptionValues {
@@ -38,7 +41,10 @@ public enum ClassifierRun {
     let testDirectory = values.string("test")
     var sets = try loadSets([directory], context: settings)
     let set = sets[0]
-    let result = try training.train(set)
+    let share = values.double("holdout")
+    let split = TrainingImages.holdOut(count: set.count, share: share, seed: settings.seed)
+    let shown = share > 0 ? set.subset(split.kept) : set
+    let result = try training.train(shown)
     var report = Report(metric: "classifier")
     var table = Table(name: "training", columns: ["epoch", "train_loss", "train_accuracy", "validation_loss", "validation_accuracy", "seconds"])
     for e in result.epochs {
@@ -55,6 +61,11 @@ public enum ClassifierRun {
       ("parameters", .int(result.classifier.network.parameterCount)), ("feature_dimension", .int(result.classifier.featureDimension)),
       ("architecture", .array(result.classifier.network.layers.map { .string($0.spec.description) })),
     ]
+    if share > 0 {
+      report.lines.append(
+        "held out \(split.heldOut.count) of \(set.count) images of \(set.name) (seeded, --holdout \(share)): never trained on, so metrics in this classifier's features compare real images it never saw")
+      report.scalars.append(("held_out_n", .int(split.heldOut.count)))
+    }
     report.lines.append(
       "trained on \(result.trainCount) images of \(set.name) in \(String(format: "%.1f", result.seconds)) s (\(result.epochs.count) epochs, \(result.classifier.network.parameterCount) weights)")
     if let accuracy = result.keptValidationAccuracy {
@@ -84,6 +95,7 @@ public enum ClassifierRun {
     try makeDirectory(settings.outputDirectory)
     let modelPath = ImageClassifier.modelPath(settings.outputDirectory)
     try writeFileAtomically(modelPath, result.classifier.encoded())
+    try TrainingImages(source: set.source, files: shown.files).write(model: settings.outputDirectory)
     guard case .object(let declared) = values.json else { preconditionFailure("option values render as an object") }
     let parameters = JSON.object(declared + [("optimizer", .string("Adam β1 0.9 β2 0.999, cosine decay to 5%"))])
     var written = try OutputWriter.write(report, command: "classifier train", parameters: parameters, sets: sets, context: settings)

@@ -54,7 +54,14 @@ public enum GeneratorRun {
     context.setNames = []
     let real = try loadSets([directory], context: context)[0]
     try makeDirectory(context.outputDirectory)
-    let outcome = try generator.train(on: real, context: context)
+    let probe = entry.options.contains { QualityProbe.names.contains($0.name) } ? try QualityProbe(values: values, real: real, context: context) : nil
+    context.epochEnded = probe?.hook
+    var outcome = try generator.train(on: real, context: context)
+    if let probe {
+      let (files, lines) = try probe.write(to: context.outputDirectory, figures: context.makeFigures)
+      outcome.files += files
+      outcome.lines += lines
+    }
     var path: String? = nil
     if case .external(let executable) = entry.origin { path = absolute(executable) }
     let record = GeneratorRunRecord(generator: entry.name, path: path, classes: real.isLabelled ? real.classes : [])

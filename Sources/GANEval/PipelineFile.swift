@@ -188,8 +188,12 @@ public struct PipelineFile: Sendable {
           try input(step.fields["source"], step, field: "source", kinds: [])
           if let limit = step.fields["limit"], (Int(limit) ?? 0) < 1 { throw fail(step.line, "limit: must be a whole number ≥ 1") }
         case .train:
-          _ = try Catalogue.find(step.fields["generator"] ?? "gan", kind: .generator).values(step.options)
+          let entry = try Catalogue.find(step.fields["generator"] ?? "gan", kind: .generator)
+          let values = try entry.values(step.options)
           try input(step.fields["input"], step, field: "input", kinds: setMakers)
+          for spec in entry.options where spec.role == .artifact {
+            if let value = values.string(spec.name) { try input(value, step, field: "options: \(spec.name)", kinds: [.classifier, .train]) }
+          }
         case .sample:
           try input(step.fields["run"], step, field: "run", kinds: [.train])
           guard let n = Int(step.fields["n"] ?? ""), n >= 1 else { throw fail(step.line, "sample '\(step.name)' needs n: (a whole number ≥ 1)") }

@@ -3,9 +3,11 @@ import ImageIO
 import EvalCore
 import Plot
 
-/// `report.md` and `report.html` for a pipeline run: per step its status, time, key numbers,
-/// parameters, set sizes and seed, and every figure inline (the HTML links the SVG files next to
-/// it, so the folder reads offline as one page plus its assets).
+/// `report.md` and `report.html` for a pipeline run. They open with the scorecard (a row per
+/// headline metric, a column per generated set: value, 95% interval, real-vs-real floor and a
+/// one-line reading); then per step its status, time, figures, parameters, set sizes and seed, and
+/// the console lines folded in <details>. The HTML links the SVG files next to it, so the folder
+/// reads offline as one page plus its assets, and prints (figures are not split across pages).
 enum PipelineReport {
   struct Section {
     var title: String
@@ -17,8 +19,9 @@ enum PipelineReport {
 
   static func write(file: PipelineFile, results: [PipelineRun.StepResult]) throws -> [String] {
     let sections = results.map { section($0, file: file) }
-    let markdown = renderMarkdown(file: file, sections: sections)
-    let html = renderHTML(file: file, sections: sections)
+    let scorecard = Scorecard(file: file, results: results)
+    let markdown = renderMarkdown(file: file, sections: sections, scorecard: scorecard)
+    let html = renderHTML(file: file, sections: sections, scorecard: scorecard)
     try writeTextAtomically(file.out + "/report.md", markdown)
     try writeTextAtomically(file.out + "/report.html", html)
     return [file.out + "/report.md", file.out + "/report.html"]
@@ -73,20 +76,27 @@ enum PipelineReport {
     return "\(value)"
   }
 
-  static func renderMarkdown(file: PipelineFile, sections: [Section]) -> String {
+  static let scorecardNote =
+    "Each cell: the value on the full sets, its 95% interval (the method is in scalars.csv: a seeded bootstrap over images, or Wilson/t/Welch where an analytic interval exists), and the floor: the same metric between two seeded halves of the real set at the compared n (what a perfect generator would score; for FD∞/KID∞ 0, for t-SNE mixing the share a perfectly mixed set has). \"at the floor\": the floor lies inside the interval."
+
+  static func renderMarkdown(file: PipelineFile, sections: [Section], scorecard: Scorecard) -> String {
     var out = "# gan-eval report: \(file.path)\n\nOutputs in `\(file.out)/`, seed \(file.seed), gan-eval \(toolVersion).\n\n"
+    if !scorecard.isEmpty { out += "## Scorecard\n\n" + scorecard.markdown() + "\n" + scorecardNote + "\n\n" }
     for s in sections {
       out += "## \(s.title) — \(s.status)\n\n"
-      for line in s.lines { out += "    \(line)\n" }
-      if !s.lines.isEmpty { out += "\n" }
+      for figure in s.figures { out += "![\(figure)](\(figure))\n\n" }
       for fact in s.facts { out += "- \(fact)\n" }
       if !s.facts.isEmpty { out += "\n" }
-      for figure in s.figures { out += "![\(figure)](\(figure))\n\n" }
+      if !s.lines.isEmpty {
+        out += "<details><summary>console output (\(s.lines.count) lines)</summary>\n\n"
+        for line in s.lines { out += "    \(line)\n" }
+        out += "\n</details>\n\n"
+      }
     }
     return out
   }
 
-  static func renderHTML(file: PipelineFile, sections: [Section]) -> String {
+  static func renderHTML(file: PipelineFile, sections: [Section], scorecard: Scorecard) -> String {
     var out = """
       <!DOCTYPE html>
       <html lang="en"><head><meta charset="utf-8"><title>gan-eval report: \(escapeXML(file.path))</title>
@@ -95,17 +105,26 @@ enum PipelineReport {
       h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em} .status{font-weight:normal;color:#666;font-size:.8em}
       pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.85em} li{font-size:.85em;margin:.2em 0}
       img{max-width:100%;border:1px solid #eee;margin:.5em 0;display:block} .interrupted,.failed{color:#b00}
+      table.scorecard{border-collapse:collapse;font-size:.78em;width:100%} .scorecard th,.scorecard td{border:1px solid #ccc;padding:.25em .4em;text-align:left;vertical-align:top}
+      .scorecard thead th{background:#f0f0f0} .scorecard td.at-floor{background:#eef7ee} .note{font-size:.8em;color:#555}
+      details{margin:.5em 0} summary{cursor:pointer;color:#555;font-size:.85em}
+      @media print{body{max-width:none;margin:0} img,table.scorecard tr{break-inside:avoid} h2{break-after:avoid} summary{display:none}}
       </style></head><body>
       <h1>gan-eval report</h1>
       <p>Pipeline <code>\(escapeXML(file.path))</code>, outputs in <code>\(escapeXML(file.out))/</code>, seed \(file.seed), gan-eval \(toolVersion).</p>
 
       """
+    if !scorecard.isEmpty {
+      out += "<h2>Scorecard</h2>\n" + scorecard.html() + "<p class=\"note\">\(escapeXML(scorecardNote))</p>\n"
+    }
     for s in sections {
       let statusClass = s.status.replacingOccurrences(of: " ", with: "-")
       out += "<h2>\(escapeXML(s.title)) <span class=\"status \(statusClass)\">\(escapeXML(s.status))</span></h2>\n"
-      if !s.lines.isEmpty { out += "<pre>" + s.lines.map(escapeXML).joined(separator: "\n") + "</pre>\n" }
-      if !s.facts.isEmpty { out += "<ul>" + s.facts.map { "<li>\(escapeXML($0))</li>" }.joined() + "</ul>\n" }
       for figure in s.figures { out += "<img src=\"\(escapeXML(figure))\" alt=\"\(escapeXML(figure))\">\n" }
+      if !s.facts.isEmpty { out += "<ul>" + s.facts.map { "<li>\(escapeXML($0))</li>" }.joined() + "</ul>\n" }
+      if !s.lines.isEmpty {
+        out += "<details><summary>console output (\(s.lines.count) lines)</summary><pre>" + s.lines.map(escapeXML).joined(separator: "\n") + "</pre></details>\n"
+      }
     }
     return out + "</body></html>\n"
   }

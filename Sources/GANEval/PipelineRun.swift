@@ -80,12 +80,38 @@ public enum PipelineRun {
     file.steps.contains(where: { $0.name == name }) ? file.out + "/" + name : name
   }
 
+  /// The directory of each metric of an evaluate step: the metric's name, then `-2`, `-3` … for
+  /// later runs of the same metric.
+  static func evaluationDirectories(_ step: PipelineFile.Step) -> [String] {
+    var used: [String: Int] = [:]
+    return step.evaluations.map { evaluation in
+      let name = (try? Catalogue.find(evaluation.metric, kind: .metric))?.name ?? evaluation.metric
+      used[name, default: 0] += 1
+      return name + (used[name]! > 1 ? "-\(used[name]!)" : "")
+    }
+  }
+
+  /// The classifier step's options as it runs: unless it says `holdout:`, a classifier whose
+  /// input set a later metric compares in its features holds 40% of that set out (seeded), so
+  /// the judge never trains on the real images it judges; `fid` then compares only those.
+  static func classifierOptions(_ step: PipelineFile.Step, file: PipelineFile) -> (options: [String: String], note: String?) {
+    var options = step.options
+    guard options["holdout"] == nil, let input = step.fields["input"] else { return (options, nil) }
+    let compared = file.steps.filter { $0.kind == .evaluate }.flatMap(\.evaluations).contains { evaluation in
+      evaluation.options.values.contains(step.name) && (evaluation.sets.contains(input) || evaluation.options.values.contains(input))
+    }
+    guard compared else { return (options, nil) }
+    options["holdout"] = "0.4"
+    return (options, "holding out 40% of \(input) from this classifier (seeded): later metrics judge \(input) in its features; say holdout: 0 to train on all of it")
+  }
+
   /// The step's definition, the pipeline seed, and what it reads: earlier steps by their hash,
   /// files and directories by content.
   static func stepHash(_ step: PipelineFile.Step, file: PipelineFile, hashes: [String: UInt64]) throws -> UInt64 {
     var text = "\(step.kind.rawValue)\n\(file.seed)\n"
     for (key, value) in step.fields.sorted(by: { $0.key < $1.key }) { text += "\(key)=\(value)\n" }
-    for (key, value) in step.options.sorted(by: { $0.key < $1.key }) { text += "option \(key)=\(value)\n" }
+    let options = step.kind == .classifier ? classifierOptions(step, file: file).options : step.options
+    for (key, value) in options.sorted(by: { $0.key < $1.key }) { text += "option \(key)=\(value)\n" }
     for evaluation in step.evaluations {
       text += "metric \(evaluation.metric) \(evaluation.sets.joined(separator: ","))\n"
       for (key, value) in evaluation.options.sorted(by: { $0.key < $1.key }) { text += "  \(key)=\(value)\n" }
@@ -164,18 +190,16 @@ public enum PipelineRun {
         overwrite: true, context: context)
       return (["\(entry.name) filter of \(input.count) images (\(step.options.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))) → \(output.count) images"], false)
     case .classifier:
-      let values = try ClassifierRun.values(resolved(step.options, specs: ClassifierRun.options).sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+      let (options, note) = classifierOptions(step, file: file)
+      let values = try ClassifierRun.values(resolved(options, specs: ClassifierRun.options).sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
       let outcome = try ClassifierRun.train(directory: resolve(step.fields["input"]!), options: values, context: context)
-      return (outcome.report.lines, false)
+      return ((note.map { [$0] } ?? []) + outcome.report.lines, false)
     case .evaluate:
       try makeDirectory(directory)
       var lines: [String] = []
-      var used: [String: Int] = [:]
-      for evaluation in step.evaluations {
+      for (evaluation, name) in zip(step.evaluations, evaluationDirectories(step)) {
         if shouldStop() { return (lines, true) }
         let entry = try Catalogue.find(evaluation.metric, kind: .metric)
-        used[entry.name, default: 0] += 1
-        let name = entry.name + (used[entry.name]! > 1 ? "-\(used[entry.name]!)" : "")
         var sub = context
         sub.outputDirectory = directory + "/" + name
         let outcome = try Evaluation.run(

@@ -51,7 +51,7 @@ public struct PluginEntry: Sendable {
 
   public static func generator<T: Generator & PluginDeclaration & GeneratorLoading>(_ type: T.Type) -> PluginEntry {
     PluginEntry(
-      kind: .generator, name: T.name, summary: T.summary, options: T.options, origin: .builtin, generator: { try T(options: $0) },
+      kind: .generator, name: T.name, summary: T.summary, options: T.options + QualityProbe.options, origin: .builtin, generator: { try T(options: $0) },
       notes: { (try? T(options: $0))?.notes ?? [] }, loadModel: { try T.loadModel(run: $0) })
   }
 

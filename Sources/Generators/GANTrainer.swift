@@ -110,6 +110,9 @@ final class GANTrainer {
       let finished = epoch
       epoch += 1
       step = 0
+      if let epochEnded = context.epochEnded {
+        try epochEnded(finished, finished == gan.epochs, GANModel(generator: generator, noise: gan.noise, classes: classes, height: real.height, width: real.width))
+      }
       if gan.sampleEvery > 0 && (finished % gan.sampleEvery == 0 || finished == gan.epochs) {
         files += try writeSampleGrid(epoch: finished)
       }

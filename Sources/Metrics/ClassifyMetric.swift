@@ -20,6 +20,9 @@ public struct ClassifyMetric: Metric, PluginDeclaration {
   public var hasTest: Bool
   public var splits: Int
   public var epochs: Int
+  public var bootstrap = BootstrapPlan.defaultReplicates
+  public var floor = true
+  public var judgeOverlap = "exclude"
 
   public static let options: [OptionSpec] = [
     .path("model", "Classifier directory from `gan-eval classifier train`.", required: true, role: .artifact),
@@ -27,7 +30,8 @@ public struct ClassifyMetric: Metric, PluginDeclaration {
     .path("tstr", "A labelled real test directory: train on FAKE, test here.", role: .set),
     .int("epochs", default: 15, 1...1000, "Epochs for the --tstr classifiers."),
     .int("splits", default: 10, 1...1000, "Splits for the Inception-Score analogue."),
-  ]
+    IntervalOptions.judgeOverlap,
+  ] + IntervalOptions.both
 
   public init(options: OptionValues) throws {
     model = options.string("model") ?? ""
@@ -35,6 +39,9 @@ public struct ClassifyMetric: Metric, PluginDeclaration {
     hasTest = options.has("tstr")
     splits = options.int("splits")
     epochs = options.int("epochs")
+    bootstrap = options.int("bootstrap")
+    floor = options.bool("floor")
+    judgeOverlap = options.string("judge-overlap") ?? "exclude"
   }
 
   public var notes: [(String, JSON)] { [("kl", .string("KL(fake predicted ‖ real), bits"))] }
@@ -43,12 +50,18 @@ public struct ClassifyMetric: Metric, PluginDeclaration {
     let expected = 1 + (hasReal ? 1 : 0) + (hasTest ? 1 : 0)
     guard sets.count == expected else { throw EvalError.badParameter(name: "classify", reason: "expected \(expected) sets, got \(sets.count)") }
     let fake = sets[0]
-    let real = hasReal ? sets[1] : nil
+    var real = hasReal ? sets[1] : nil
     let test = hasTest ? sets.last : nil
     let (classifier, _) = try ImageClassifier.load(model)
     let classes = classifier.classes, c = classes.count
     var report = Report(metric: Self.name)
     var scalars: [(String, JSON)] = [("classes", .array(classes.map(JSON.string)))]
+    if let set = real {
+      // the judge reads its own training images better: compare the real images it never saw
+      let (unseen, lines) = withoutJudgeTrainingImages(set, judge: model, exclude: judgeOverlap == "exclude", minimum: 10)
+      real = unseen
+      report.lines += lines
+    }
 
     let progress = ProgressReporter("classifying \(fake.name)", total: fake.count, quiet: context.quiet)
     let probabilities = try classifier.evaluate(fake, threads: context.threads, progress: progress).probabilities
@@ -62,16 +75,14 @@ public struct ClassifyMetric: Metric, PluginDeclaration {
     report.tables.append(predictions)
 
     // Accuracy and confusion, when the generated images carry labels (a conditional generator).
+    var fakeCorrect: Int?
     if fake.isLabelled {
       let truth = try classifier.labelIndices(fake)
       var confusion = [Double](repeating: 0, count: c * c)
       for (t, p) in zip(truth, predicted) { confusion[t * c + p] += 1 }
       let correct = zip(truth, predicted).filter { $0 == $1 }.count
       let accuracy = Double(correct) / Double(fake.count)
-      let wilson = AnalyticInterval.proportion(successes: correct, trials: fake.count)
-      report.records.append(ScalarRecord(
-        metric: "accuracy", space: "classifier", set: fake.name, value: accuracy, low: wilson.low, high: wilson.high, nReal: 0, nFake: fake.count,
-        method: wilson.method.rawValue))
+      fakeCorrect = correct
       var table = Table(name: "confusion", columns: ["true", "predicted", "count"])
       var perClass = Table(name: "per_class_accuracy", columns: ["class", "n", "accuracy"])
       var perClassJSON: [(String, JSON)] = []
@@ -93,21 +104,20 @@ public struct ClassifyMetric: Metric, PluginDeclaration {
     }
 
     // Class distribution against the real one.
-    var fakeShare = [Double](repeating: 0, count: c)
-    for p in predicted { fakeShare[p] += 1 / Double(fake.count) }
+    let fakeShare = classShares(predicted, classes: c)
     var reference: [Double]
     var referenceName: String
+    var realReading: (probabilities: [Double], predicted: [Int])?
     if let real {
-      let realPredicted = predictedClasses(try classifier.evaluate(real, threads: context.threads).probabilities, classes: c)
-      reference = [Double](repeating: 0, count: c)
-      for p in realPredicted { reference[p] += 1 / Double(real.count) }
+      let realProbabilities = try classifier.evaluate(real, threads: context.threads).probabilities
+      realReading = (realProbabilities, predictedClasses(realProbabilities, classes: c))
+      reference = classShares(realReading!.predicted, classes: c)
       referenceName = "\(real.name) (predicted)"
     } else {
       reference = [Double](repeating: 1 / Double(c), count: c)
       referenceName = "uniform"
     }
-    var kl = 0.0
-    for k in 0..<c where fakeShare[k] > 0 { kl += fakeShare[k] * log2(fakeShare[k] / max(reference[k], 1e-12)) }
+    let kl = classKLBits(fakeShare, reference)
     let covered = fakeShare.filter { $0 > 0 }.count
     var distribution = Table(name: "class_distribution", columns: ["class", "fake_count", "fake_share", "reference_share"])
     for k in 0..<c {
@@ -123,6 +133,10 @@ public struct ClassifyMetric: Metric, PluginDeclaration {
     ]
     report.lines.append("classes covered \(covered)/\(c); KL(predicted ‖ \(referenceName)) \(format4(kl)) bits; smallest class share \(format4(fakeShare.min() ?? 0))")
     report.lines.append("mean confidence \(format4(meanConfidence)); Inception-Score analogue \(format4(score.mean)) ± \(format4(score.std)) (\(splits) splits, max \(c))")
+    let (records, notes) = try readingRecords(
+      fake: fake, real: real, fakeReading: (probabilities, predicted), fakeCorrect: fakeCorrect, realReading: realReading, classifier: classifier, context: context)
+    report.records += records
+    report.lines += notes
     if context.makeFigures {
       report.figures.append(Figure(name: "class_distribution", svg: BarChart(
         title: "Predicted class distribution (n=\(fake.count))", xLabel: "class", yLabel: "share of images", categories: classes,
@@ -163,17 +177,11 @@ public func inceptionScore(_ probabilities: [Double], classes c: Int, splits: In
   var random = SplitMix64(seed: seed)
   var order = Array(0..<n)
   order.shuffle(using: &random)
-  let probabilities = order.flatMap { probabilities[($0 * c)..<(($0 + 1) * c)] }
   var scores: [Double] = []
   for s in 0..<min(splits, n) {
-    let rows = (s * n / splits)..<((s + 1) * n / splits)
-    var marginal = [Double](repeating: 0, count: c)
-    for i in rows { for k in 0..<c { marginal[k] += probabilities[i * c + k] / Double(rows.count) } }
-    var sum = 0.0
-    for i in rows {
-      for k in 0..<c where probabilities[i * c + k] > 0 { sum += probabilities[i * c + k] * (log(probabilities[i * c + k]) - log(marginal[k])) }
-    }
-    scores.append(exp(sum / Double(rows.count)))
+    var weights = [Int](repeating: 0, count: n)
+    for r in (s * n / splits)..<((s + 1) * n / splits) { weights[order[r]] = 1 }
+    scores.append(weightedInceptionScore(probabilities, classes: c, weights: weights))
   }
   let mean = scores.reduce(0, +) / Double(scores.count)
   return (mean, (scores.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(scores.count)).squareRoot())

@@ -24,9 +24,11 @@ public struct EntropyMetric: Metric, PluginDeclaration {
   public static let name = "entropy"
   public static let summary = "Shannon entropy (bits) of each image's 8-bit gray levels, as scikit-image's shannon_entropy"
 
-  public static let options: [OptionSpec] = []
+  /// Whether to compute the real-vs-real floor (the intervals are analytic: no bootstrap here).
+  public var floor = true
+  public static let options: [OptionSpec] = [IntervalOptions.floor]
   public init() {}
-  public init(options: OptionValues) throws {}
+  public init(options: OptionValues) throws { floor = options.bool("floor") }
   public var notes: [(String, JSON)] { [("base", .int(2)), ("levels", .int(256))] }
 
   /// The entropy of every image in a set, in load order.
@@ -88,18 +90,27 @@ public struct EntropyMetric: Metric, PluginDeclaration {
     }
     report.tables.append(table)
     report.scalars.append(("sets", .object(perSet)))
-    // the mean entropy of each set (t interval) and each set's difference to the first (Welch's t interval)
-    for (set, values) in zip(sets, all) {
+    // the mean entropy of each set (t interval) and each set's difference to the first (Welch's t
+    // interval); the floor: a set's mean against the first set's, and the difference between two
+    // seeded halves of the first set of the compared set's size (or the largest possible)
+    for (s, (set, values)) in zip(sets, all).enumerated() {
       let mean = AnalyticInterval.mean(values)
       report.records.append(ScalarRecord(
-        metric: "mean_entropy_bits", set: set.name, value: mean.value, low: mean.low, high: mean.high, nReal: 0, nFake: set.count,
-        method: mean.method.rawValue))
+        metric: "mean_entropy_bits", set: set.name, estimate: mean, nReal: 0, nFake: set.count, floor: s > 0 && floor ? SampleSummary(all[0]).mean : nil))
     }
     for (set, values) in zip(sets, all).dropFirst() {
       let difference = AnalyticInterval.meanDifference(values, all[0])
+      var floorValue: Double?
+      if floor && all[0].count >= 4 {
+        let split = FloorSplit(realCount: all[0].count, target: set.count, seed: context.seed ^ 0xF100)
+        floorValue = SampleSummary(split.first.map { all[0][$0] }).mean - SampleSummary(split.second.map { all[0][$0] }).mean
+        if split.isReduced {
+          report.lines.append("\(set.name) − \(sets[0].name) floor: two halves of \(split.size) \(sets[0].name) images (fewer than the \(set.count) compared)")
+        }
+      }
       report.records.append(ScalarRecord(
-        metric: "mean_entropy_difference_bits", set: "\(set.name) − \(sets[0].name)", value: difference.value, low: difference.low,
-        high: difference.high, nReal: sets[0].count, nFake: set.count, method: difference.method.rawValue))
+        metric: "mean_entropy_difference_bits", set: "\(set.name) − \(sets[0].name)", estimate: difference, nReal: sets[0].count, nFake: set.count,
+        floor: floorValue))
     }
     if sets.count > 1 {
       let base = SampleSummary(all[0]).mean

@@ -23,6 +23,9 @@ public struct FeatureMetric: Metric, PluginDeclaration {
   public var pairs: Int
   public var bootstrap: Int
   public var floor: Bool
+  public var extrapolate: Bool
+  /// What to do with real images the judge (`--model`) trained on: leave them out, or keep them and warn.
+  public var judgeOverlap: String
 
   public static let options: [OptionSpec] = [
     .path("model", "Classifier directory from `gan-eval classifier train` (for the classifier feature space).", role: .artifact),
@@ -36,9 +39,9 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     .int("kid-size", default: 1000, 2...100_000, "Images per set in each KID subset."),
     .int("k", default: 5, 1...100, "k for the precision/recall/density/coverage balls."),
     .int("pairs", default: 20, 0...200, "Closest generated–real pairs shown in memorisation.svg."),
-    .int("bootstrap", default: 200, 0...10_000, "Bootstrap replicates for the 95% intervals in scalars.csv (0: no intervals)."),
-    .bool("floor", default: true, "Also compare two seeded halves of the real set: what a perfect generator would score (the floor column)."),
-  ]
+    IntervalOptions.judgeOverlap,
+    .bool("extrapolate", default: true, "Also fit FD∞ and KID∞: the value at 15 generated-set sizes against 1/n, extrapolated to n = ∞ (size_extrapolation.svg)."),
+  ] + IntervalOptions.both
 
   public init(options: OptionValues) throws {
     model = options.string("model")
@@ -67,6 +70,8 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     pairs = options.int("pairs")
     bootstrap = options.int("bootstrap")
     floor = options.bool("floor")
+    extrapolate = options.bool("extrapolate")
+    judgeOverlap = options.string("judge-overlap") ?? "exclude"
   }
 
   public var notes: [(String, JSON)] {
@@ -77,8 +82,10 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     guard sets.count == 2 else {
       throw EvalError.badParameter(name: "fid", reason: "takes exactly two sets, REAL then FAKE (got \(sets.count))")
     }
-    let (real, fake) = (sets[0], sets[1])
-    for set in sets where set.count < max(k + 1, 2) {
+    var (real, fake) = (sets[0], sets[1])
+    var judgeLines: [String] = []
+    (real, judgeLines) = try unseenByJudge(real)
+    for set in [real, fake] where set.count < max(k + 1, 2) {
       throw EvalError.badParameter(name: set.source, reason: "has \(set.count) images; these metrics need at least \(max(k + 1, 2))")
     }
     var featureContext = context
@@ -95,11 +102,13 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     let featureSeconds = Date().timeIntervalSince(started)
 
     var report = Report(metric: Self.name)
+    report.lines += judgeLines
     var table = Table(name: "fid", columns: ["space", "metric", "value", "std", "n_real", "n_fake", "dimension"])
     var scalars: [(String, JSON)] = []
     var warnings: [String] = []
+    var fitCharts: [Chart] = []
     for (space, realMatrix, fakeMatrix) in spaces {
-      let result = compare(realMatrix, fakeMatrix, space: space, context: context)
+      let result = compare(realMatrix, fakeMatrix, space: space, judgeChecked: judgeLines.contains { $0.hasPrefix("real set: ") }, context: context)
       for (metric, value, std, nReal, nFake) in result.rows {
         table.rows.append([space, metric, csvNumber(value), std.map(csvNumber) ?? "", "\(nReal)", "\(nFake)", "\(realMatrix.columns)"])
       }
@@ -108,24 +117,44 @@ public struct FeatureMetric: Metric, PluginDeclaration {
       report.lines.append(result.line)
       report.records += result.records
       if let note = result.floorNote { report.lines.append(note) }
+      if extrapolate {
+        let fits = sizeFits(real: realMatrix, fake: fakeMatrix, space: space, context: context)
+        report.records += fits.records
+        fitCharts += fits.charts
+        if let fd = fits.records.first, let kid = fits.records.last {
+          report.lines.append("\(space): FD∞ \(fd.reading), KID∞ \(kid.reading) (fit over 15 generated-set sizes, 1/n → 0)")
+        }
+      }
     }
     report.tables.append(table)
+    if context.makeFigures && !fitCharts.isEmpty {
+      report.figures.append(Figure(name: "size_extrapolation", svg: Panels(fitCharts, columns: 2).svg()))
+    }
 
-    // Memorisation: every generated image's nearest real image, in pixels (Euclidean, [0,1] scale).
-    let pixels = (FeatureMatrix(real.pixels, columns: real.valuesPerImage), FeatureMatrix(fake.pixels, columns: fake.valuesPerImage))
+    // Memorisation: every generated image's nearest image in the whole real set (the judge's
+    // training images too), in pixels (Euclidean, [0,1] scale).
+    let allReal = sets[0]
+    let compared = Dictionary(real.files.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+    let pixels = (FeatureMatrix(allReal.pixels, columns: allReal.valuesPerImage), FeatureMatrix(fake.pixels, columns: fake.valuesPerImage))
     let nearest = nearestNeighbours(pixels.1, in: pixels.0, threads: context.threads)
     let featureSpace = spaces[0]
     var memo = Table(
       name: "memorisation",
       columns: ["fake_file", "fake_label", "nearest_real_file", "nearest_real_label", "pixel_distance", featureSpace.0 == "classifier" ? "feature_distance" : "\(featureSpace.0)_distance"])
     for (j, match) in nearest.enumerated() {
-      let a = featureSpace.2.row(j), b = featureSpace.1.row(match.index)
-      let featureDistance = zip(a, b).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
-      memo.rows.append([fake.files[j], fake.labels[j] ?? "", real.files[match.index], real.labels[match.index] ?? "", csvNumber(match.distance), csvNumber(featureDistance)])
+      // the feature distance exists where the nearest real image is in the compared set
+      let featureDistance = compared[allReal.files[match.index]].map { i in
+        zip(featureSpace.2.row(j), featureSpace.1.row(i)).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+      }
+      memo.rows.append([
+        fake.files[j], fake.labels[j] ?? "", allReal.files[match.index], allReal.labels[match.index] ?? "", csvNumber(match.distance),
+        featureDistance.map(csvNumber) ?? "",
+      ])
     }
     report.tables.append(memo)
+    try rarity(real: real, fake: fake, realFeatures: featureSpace.1, fakeFeatures: featureSpace.2, space: featureSpace.0, context: context, report: &report)
     // Scale: how close real images are to each other (leave-one-out, on up to 1,000 of them).
-    let probe = seededSample(real.count, 1000, seed: context.seed ^ 0x4E4E)
+    let probe = seededSample(allReal.count, 1000, seed: context.seed ^ 0x4E4E)
     let probeMatrix = pixels.0.subset(probe)
     let realToReal = leaveOneOutNearest(probeMatrix, pixels.0, threads: context.threads)
     let fakeDistances = nearest.map(\.distance).sorted()
@@ -153,11 +182,11 @@ public struct FeatureMetric: Metric, PluginDeclaration {
       var images: [[UInt8]] = [], captions: [String] = []
       for j in closest {
         images.append(try PNG.encode(fake.grayLevels(j), width: fake.width, height: fake.height, channels: fake.channels))
-        images.append(try PNG.encode(real.grayLevels(nearest[j].index), width: real.width, height: real.height, channels: real.channels))
+        images.append(try PNG.encode(allReal.grayLevels(nearest[j].index), width: allReal.width, height: allReal.height, channels: allReal.channels))
         captions += ["fake d=\(String(format: "%.2f", nearest[j].distance))", "nearest real"]
       }
       let grid = ImageGrid(
-        title: "Closest generated–real pairs (pixel L2): \(fake.name) beside its nearest \(real.name) image",
+        title: "Closest generated–real pairs (pixel L2): \(fake.name) beside its nearest \(allReal.name) image",
         images: images, captions: captions, imageWidth: fake.width, imageHeight: fake.height, columns: 10)
       report.figures.append(Figure(name: "memorisation", svg: grid.svg()))
     }
@@ -178,7 +207,7 @@ public struct FeatureMetric: Metric, PluginDeclaration {
   /// the 1-NN test run on those, and the bootstrap intervals and the floor, which resample
   /// every image, are left out.
   func compare(
-    _ real: FeatureMatrix, _ fake: FeatureMatrix, space: String, context: RunContext,
+    _ real: FeatureMatrix, _ fake: FeatureMatrix, space: String, judgeChecked: Bool = false, context: RunContext,
     gaussians: (real: GaussianStatistics, fake: GaussianStatistics)? = nil
   ) -> Comparison {
     var result = Comparison()
@@ -217,7 +246,7 @@ public struct FeatureMetric: Metric, PluginDeclaration {
     if gaussians == nil {
       (result.records, result.floorNote) = intervals(
         real: real, fake: fake, realSample: realSample, fakeSample: fakeSample, balanced: balanced, space: space, fd: fd, kidSubsetMean: kid.mean,
-        context: context)
+        judgeChecked: judgeChecked, context: context)
     } else {
       result.records = [
         ScalarRecord(metric: "frechet_distance", space: space, set: "fake vs real", value: fd, nReal: n, nFake: m, method: IntervalMethod.none.rawValue)
@@ -258,7 +287,7 @@ extension FeatureMetric {
   /// KID's interval is for the unbiased MMD² of the full sets, the quantity the subset mean estimates.
   func intervals(
     real: FeatureMatrix, fake: FeatureMatrix, realSample: FeatureMatrix, fakeSample: FeatureMatrix, balanced: Int, space: String, fd: Double,
-    kidSubsetMean: Double, context: RunContext
+    kidSubsetMean: Double, judgeChecked: Bool = false, context: RunContext
   ) -> (records: [ScalarRecord], floorNote: String?) {
     let plan = BootstrapPlan(replicates: bootstrap, seed: context.seed ^ 0xB007)
     let set = "fake vs real"
@@ -274,14 +303,14 @@ extension FeatureMetric {
       real: realSample.subset(Array(0..<balanced)), fake: fakeSample.subset(Array(0..<balanced)), k: k, threads: context.threads
     ).estimates(plan: plan, threads: context.threads)
     // the floor: two disjoint seeded halves of the real set at the same n as the comparison (or the largest possible)
-    var floors: (fd: Double, kid: Double, prdc: NeighbourValues, nn: NeighbourValues)?
+    var floors: (fd: Double, kid: Double, prdc: NeighbourValues, nn: NeighbourValues, authenticity: Double, vendi: Double)?
     var note: String?
     if floor && real.rows >= 4 {
       let split = FloorSplit(realCount: real.rows, target: fake.rows, seed: context.seed ^ 0xF100)
       note =
         "\(space) floor (real vs real): two seeded halves of \(split.size) real images each"
         + (split.isReduced ? " (fewer than the \(fake.rows) compared: the real set has \(real.rows); a smaller n raises FD and KID)" : "")
-        + (space == "classifier" ? "; if the judge trained on this real set, its features sit tighter than unseen images' would: judge with a real set it never saw" : "")
+        + (space == "classifier" && !judgeChecked ? "; if the judge trained on this real set, its features sit tighter than unseen images' would: judge with a real set it never saw" : "")
       let a = real.subset(split.first), b = real.subset(split.second)
       let none = BootstrapPlan(replicates: 0, seed: 0)
       let sampleA = a.subset(Array(0..<min(a.rows, maxSamples))), sampleB = b.subset(Array(0..<min(b.rows, maxSamples)))
@@ -289,7 +318,8 @@ extension FeatureMetric {
       floors = (
         frechetDistance(GaussianStatistics(a), GaussianStatistics(b)), kernelDistanceEstimate(real: a, fake: b, plan: none, threads: context.threads).value,
         NeighbourBootstrap(real: sampleA, fake: sampleB, k: k, threads: context.threads).fullSetValues,
-        NeighbourBootstrap(real: sampleA.subset(Array(0..<half)), fake: sampleB.subset(Array(0..<half)), k: k, threads: context.threads).fullSetValues
+        NeighbourBootstrap(real: sampleA.subset(Array(0..<half)), fake: sampleB.subset(Array(0..<half)), k: k, threads: context.threads).fullSetValues,
+        Authenticity(real: sampleA, fake: sampleB, threads: context.threads).value, vendiScore(a)
       )
     }
     let (n, m, ns, ms) = (real.rows, fake.rows, realSample.rows, fakeSample.rows)
@@ -297,14 +327,16 @@ extension FeatureMetric {
     let authenticity = Authenticity(real: realSample, fake: fakeSample, threads: context.threads)
     let authentic = authenticity.authentic.filter { $0 }.count
     let diversity = [
-      ScalarRecord(metric: "vendi_score", space: space, set: "fake", value: vendiScore(fake), nReal: 0, nFake: m, method: IntervalMethod.none.rawValue),
+      ScalarRecord(
+        metric: "vendi_score", space: space, set: "fake", value: vendiScore(fake), nReal: 0, nFake: m, method: IntervalMethod.none.rawValue,
+        floor: floors?.vendi),
       ScalarRecord(metric: "vendi_score", space: space, set: "real", value: vendiScore(real), nReal: n, nFake: 0, method: IntervalMethod.none.rawValue),
     ]
     let wilson = AnalyticInterval.proportion(successes: authentic, trials: authenticity.authentic.count)
     let records: [ScalarRecord] = diversity + [
       ScalarRecord(
         metric: "authenticity", space: space, set: "fake vs real", value: authenticity.value, low: wilson.low, high: wilson.high, nReal: ns, nFake: ms,
-        method: wilson.method.rawValue),
+        method: wilson.method.rawValue, floor: floors?.authenticity),
       record("frechet_distance", fdEstimate, n, m, floor: floors?.fd, value: fd),
       record("kid_full_mmd2", kidEstimate, n, m, floor: floors?.kid),
       record("precision", prdc.precision, ns, ms, floor: floors?.prdc.precision),

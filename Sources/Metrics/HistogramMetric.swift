@@ -2,6 +2,7 @@ import EvalCore
 import Foundation
 import ImageIO
 import Plot
+import SetStatistics
 
 /// `histogram`: one pixel-intensity histogram per set, and distances between every pair of sets.
 public struct HistogramMetric: Metric, PluginDeclaration {
@@ -9,13 +10,15 @@ public struct HistogramMetric: Metric, PluginDeclaration {
   public static let summary = "pixel-intensity histograms per set (numpy-compatible bins); TV, Jensen–Shannon and Wasserstein-1 between sets"
 
   public let bins: Bins
+  public var bootstrap = BootstrapPlan.defaultReplicates
+  public var floor = true
 
   public init(bins: Int = 256, lower: Double = 0, upper: Double = 1) { self.bins = Bins(count: bins, lower: lower, upper: upper) }
 
   public static let options: [OptionSpec] = [
     .int("bins", default: 256, 1...1_000_000, "Number of equal-width bins."),
     .string("range", default: "0,1", "Intensity range LOW,HIGH (pixels are in [0,1])."),
-  ]
+  ] + IntervalOptions.both
 
   public init(options: OptionValues) throws {
     let text = options.string("range") ?? "0,1"
@@ -24,15 +27,19 @@ public struct HistogramMetric: Metric, PluginDeclaration {
       throw EvalError.badParameter(name: "--range", reason: "'\(text)' must be two numbers LOW,HIGH with LOW < HIGH, e.g. 0,1")
     }
     bins = Bins(count: options.int("bins"), lower: lower, upper: upper)
+    bootstrap = options.int("bootstrap")
+    floor = options.bool("floor")
   }
 
   public func evaluate(_ sets: [ImageSet], context: RunContext) throws -> Report {
     if sets.contains(where: \.isColor) { return try evaluateColor(sets, context: context) }
-    return grayReport(sets.map { ($0.name, $0.count, PixelHistogram($0, bins: bins, threads: context.threads)) }, context: context)
+    return grayReport(sets.map { ($0.name, $0.count, PixelHistogram($0, bins: bins, threads: context.threads)) }, images: sets, context: context)
   }
 
   /// The report on gray sets' histograms (counted from images, or read from stats files).
-  func grayReport(_ sets: [(name: String, count: Int, histogram: PixelHistogram)], context: RunContext) -> Report {
+  /// The report of gray sets' histograms; `images` (every set's images, when no side is a stats
+  /// file) add the distances' intervals and floors, which resample individual images.
+  func grayReport(_ sets: [(name: String, count: Int, histogram: PixelHistogram)], images: [ImageSet]?, context: RunContext) -> Report {
     var report = Report(metric: Self.name)
     let histograms = sets.map(\.histogram)
     var table = Table(name: "histogram", columns: ["set", "bin", "lo", "hi", "count", "density"])
@@ -78,6 +85,13 @@ public struct HistogramMetric: Metric, PluginDeclaration {
       report.scalars.append(("pairs", .array(pairs)))
       report.tables.append(pairTable)
     }
+    if let images {
+      let (records, notes) = distanceRecords(images, context: context)
+      report.records = records
+      report.lines += notes
+    } else if sets.count > 1 {
+      report.lines.append("no intervals or floors for the distances: a side is a stats file, and they resample individual images")
+    }
 
     if context.makeFigures {
       var chart = Chart(
@@ -94,6 +108,37 @@ public struct HistogramMetric: Metric, PluginDeclaration {
 }
 
 extension HistogramMetric {
+  /// TV, JS and W1 of every pair with 95% intervals (a seeded bootstrap over images: each image's
+  /// own histogram is resampled, each set independently) and, for pairs with the first set (the
+  /// real one), the floor: the same distances between two seeded halves of the first set, each of
+  /// the other set's size (or half the first set when it is smaller; a line says so).
+  func distanceRecords(_ sets: [ImageSet], context: RunContext) -> (records: [ScalarRecord], notes: [String]) {
+    let perImage = sets.map { PixelHistogram.perImage($0, bins: bins, threads: context.threads) }
+    let plan = BootstrapPlan(replicates: bootstrap, seed: context.seed ^ 0x4157)
+    var records: [ScalarRecord] = [], notes: [String] = []
+    for a in 0..<sets.count {
+      for b in (a + 1)..<sets.count {
+        let estimates = histogramDistanceEstimates(perImage[a], perImage[b], edges: bins.edges, plan: plan, threads: context.threads)
+        var floors: (totalVariation: Double, jensenShannonBits: Double, wasserstein1: Double)?
+        if floor && a == 0 && sets[0].count >= 2 {
+          let split = FloorSplit(realCount: sets[0].count, target: sets[b].count, seed: context.seed ^ 0xF100)
+          floors = histogramDistanceFloor(perImage[0], split: split, edges: bins.edges)
+          if split.isReduced {
+            notes.append(
+              "\(sets[b].name) vs \(sets[0].name) floor: two halves of \(split.size) \(sets[0].name) images (fewer than the \(sets[b].count) compared; a smaller n raises the distances)")
+          }
+        }
+        let pair = "\(sets[b].name) vs \(sets[a].name)"
+        records += [
+          ScalarRecord(metric: "total_variation", set: pair, estimate: estimates.totalVariation, nReal: sets[a].count, nFake: sets[b].count, floor: floors?.totalVariation),
+          ScalarRecord(metric: "jensen_shannon_bits", set: pair, estimate: estimates.jensenShannonBits, nReal: sets[a].count, nFake: sets[b].count, floor: floors?.jensenShannonBits),
+          ScalarRecord(metric: "wasserstein1", set: pair, estimate: estimates.wasserstein1, nReal: sets[a].count, nFake: sets[b].count, floor: floors?.wasserstein1),
+        ]
+      }
+    }
+    return (records, notes)
+  }
+
   static let colorChannels: [(name: String, channel: PixelHistogram.Channel)] = [
     ("R", .index(0)), ("G", .index(1)), ("B", .index(2)), ("luma", .luma),
   ]

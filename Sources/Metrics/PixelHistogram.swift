@@ -116,3 +116,26 @@ public struct PixelHistogram: Sendable {
 /// centres (scipy's `wasserstein_distance`). One implementation, in SetStatistics, serves the
 /// metric and its bootstrap.
 public typealias HistogramDistance = HistogramDistances
+
+extension PixelHistogram {
+  /// Each image's own counts over `bins` (every value of a gray set), image after image: the pooled
+  /// histogram is their sum, and a bootstrap resample's is their weighted sum (no image re-read).
+  public static func perImage(_ set: ImageSet, bins: Bins, threads: Int) -> PerImageHistograms {
+    var counts = [Int](repeating: 0, count: set.count * bins.count)
+    let table = (0...255).map { bins.index(of: Double($0) / 255) ?? -1 }
+    counts.withUnsafeMutableBufferPointer { buffer in
+      let out = SharedBuffer(buffer.baseAddress!)
+      set.pixels.withUnsafeBufferPointer { pixels in
+        let input = UncheckedBox(pixels)
+        try? parallelFor(set.count, threads: threads) { image in
+          let start = image * set.valuesPerImage, base = image * bins.count
+          for i in start..<(start + set.valuesPerImage) {
+            let bin = set.bitDepth == 8 ? table[Int(toGrayLevel(input.value[i]))] : (bins.index(of: set.exactValue(input.value[i])) ?? -1)
+            if bin >= 0 { out[base + bin] += 1 }
+          }
+        }
+      }
+    }
+    return PerImageHistograms(bins: bins.count, counts: counts)
+  }
+}

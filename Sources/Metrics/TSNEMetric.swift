@@ -238,8 +238,16 @@ public struct TSNEMetric: Metric, PluginDeclaration {
         queries = Array(queries.prefix(5000)).sorted()
       }
       guard !queries.isEmpty, n > 11 else { continue }
-      let observed = EmbeddingQuality.neighbourFraction(embedding: y, dims: dims, groups: groups, queries: queries, reference: 0, k: 10, threads: context.threads)
+      let fractions = EmbeddingQuality.neighbourFractions(embedding: y, dims: dims, groups: groups, queries: queries, reference: 0, k: 10, threads: context.threads)
+      // t interval over the points' own shares: conditional on this embedding (a bootstrap would
+      // need a t-SNE run per replicate); the floor is the share a perfectly mixed set would have
+      let estimate = AnalyticInterval.mean(fractions)
+      let observed = estimate.value
       let expected = Double(realCount) / Double(n - 1)
+      report.records.append(ScalarRecord(
+        metric: "neighbour_mixing", space: "t-SNE \(dims)D", set: "\(sets[s].name) vs \(sets[0].name)", value: observed, low: estimate.low,
+        high: estimate.high, nReal: realCount, nFake: queries.count, method: estimate.method.rawValue + " over points given this embedding",
+        floor: expected))
       mixing.append((sets[s].name, .object([
         ("real_fraction_of_10nn", .number(observed)), ("expected_if_fully_mixed", .number(expected)),
         ("mixing_ratio", .number(expected > 0 ? observed / expected : .nan)), ("points", .int(queries.count)),

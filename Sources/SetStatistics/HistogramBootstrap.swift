@@ -73,3 +73,19 @@ public enum HistogramDistances {
     return sum
   }
 }
+
+extension PerImageHistograms {
+  /// The normalised histogram of the images in `indices` (a floor half, a subset).
+  public func distribution(of indices: [Int]) -> [Double] {
+    var weights = [Int](repeating: 0, count: images)
+    for i in indices { weights[i] += 1 }
+    return distribution(weights: weights)
+  }
+}
+
+/// TV, JS and W1 between the two halves of a floor split of one set's per-image histograms:
+/// what a perfect generator would score at that n.
+public func histogramDistanceFloor(_ set: PerImageHistograms, split: FloorSplit, edges: [Double]) -> (totalVariation: Double, jensenShannonBits: Double, wasserstein1: Double) {
+  let p = set.distribution(of: split.first), q = set.distribution(of: split.second)
+  return (HistogramDistances.totalVariation(p, q), HistogramDistances.jensenShannonBits(p, q), HistogramDistances.wasserstein1(p, q, edges: edges))
+}

@@ -41,6 +41,15 @@ public enum EmbeddingQuality {
   public static func neighbourFraction(
     embedding y: [Double], dims: Int, groups: [Int], queries: [Int], reference: Int, k: Int, threads: Int
   ) -> Double {
+    let fractions = neighbourFractions(embedding: y, dims: dims, groups: groups, queries: queries, reference: reference, k: k, threads: threads)
+    return fractions.reduce(0, +) / Double(max(queries.count, 1))
+  }
+
+  /// Per query point, the share of its k nearest embedded neighbours that belong to `reference`
+  /// (the values `neighbourFraction` averages).
+  public static func neighbourFractions(
+    embedding y: [Double], dims: Int, groups: [Int], queries: [Int], reference: Int, k: Int, threads: Int
+  ) -> [Double] {
     let n = groups.count
     var fractions = [Double](repeating: 0, count: queries.count)
     fractions.withUnsafeMutableBufferPointer { buffer in
@@ -56,6 +65,6 @@ public enum EmbeddingQuality {
         out[q] = Double(heap.items.filter { groups[Int($0.index)] == reference }.count) / Double(heap.items.count)
       }
     }
-    return fractions.reduce(0, +) / Double(max(queries.count, 1))
+    return fractions
   }
 }

@@ -40,7 +40,8 @@ final class GANEvalTests: XCTestCase {
     let sets = json["sets"] as! [[String: Any]]
     XCTAssertEqual(sets.map { $0["n"] as? Int }, [50, 50])
     XCTAssertEqual(sets.map { $0["name"] as? String }, ["real", "real#2"], "duplicate names are made distinct")
-    XCTAssertEqual(outcome.written.map { ($0 as NSString).lastPathComponent }, ["histogram.csv", "histogram_distances.csv", "histogram.svg", "summary.json"])
+    XCTAssertEqual(outcome.written.map { ($0 as NSString).lastPathComponent }, ["histogram.csv", "histogram_distances.csv", "histogram.svg", "scalars.csv", "summary.json"],
+      "histogram writes its distances' intervals and floors to scalars.csv (issue 15)")
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir + "/out").filter { $0.contains("partial") }
     XCTAssertEqual(leftovers, [], "no temporary files remain")
   }

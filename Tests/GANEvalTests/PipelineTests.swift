@@ -134,5 +134,55 @@ final class PipelineTests: XCTestCase {
     // not a blank page: the figures put many distinct gray levels on it
     XCTAssertGreaterThan(Set(image.luma.map { Int($0 * 255) }).count, 20)
     if let keep = ProcessInfo.processInfo.environment["GAN_EVAL_KEEP_SCREENSHOT"] { try? FileManager.default.copyItem(atPath: shot, toPath: keep) }
+    // every figure loaded: Chromium's own reading of each img (naturalWidth) and object (its document)
+    let loaded = try figureCheck(out + "/report.html", chromium: chromium)
+    XCTAssertGreaterThanOrEqual(loaded.figures, 3, "the report shows its figures (entropy, histogram, t-SNE)")
+    XCTAssertEqual(loaded.broken, [], "figures that did not load")
+    // the check fails on a broken report: one figure missing, one not an image
+    try FileManager.default.removeItem(atPath: out + "/evaluate/entropy/entropy.svg")
+    try writeTextAtomically(out + "/evaluate/histogram/histogram.svg", "<svg this is not an image")
+    let broken = try figureCheck(out + "/report.html", chromium: chromium)
+    XCTAssertEqual(broken.figures, loaded.figures)
+    XCTAssertEqual(broken.broken, ["evaluate/entropy/entropy.svg", "evaluate/histogram/histogram.svg"])
+  }
+
+  /// Loads a copy of `html` (beside it, so relative figure paths hold) with a script that lists
+  /// every img whose naturalWidth is 0 and every object without a document, in headless
+  /// Chromium, and reads the list back from the dumped DOM.
+  func figureCheck(_ html: String, chromium: String) throws -> (figures: Int, broken: [String]) {
+    let probe = (html as NSString).deletingLastPathComponent + "/figure-check.html"
+    let script = """
+      <script>
+      window.addEventListener('load', function () {
+        var broken = [], n = 0;
+        document.querySelectorAll('img').forEach(function (i) { n++; if (!(i.complete && i.naturalWidth > 0)) broken.push(i.getAttribute('src')); });
+        document.querySelectorAll('object').forEach(function (o) { n++; if (!(o.contentDocument && o.contentDocument.documentElement)) broken.push(o.getAttribute('data')); });
+        var p = document.createElement('pre'); p.id = 'figure-check';
+        p.textContent = 'FIGURES ' + n + ' BROKEN ' + broken.join('|') + ' END';
+        document.body.appendChild(p);
+      });
+      </script>
+      """
+    try writeTextAtomically(probe, try String(contentsOfFile: html, encoding: .utf8).replacingOccurrences(of: "</body>", with: script + "</body>"))
+    defer { try? FileManager.default.removeItem(atPath: probe) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: chromium)
+    process.arguments = [
+      "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files", "--virtual-time-budget=10000", "--dump-dom", "file://" + probe,
+    ]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let dom = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 0)
+    guard let start = dom.range(of: "id=\"figure-check\">FIGURES "), let end = dom.range(of: " END", range: start.upperBound..<dom.endIndex) else {
+      XCTFail("the figure check did not run in Chromium: \(dom.prefix(300))")
+      return (0, ["(check did not run)"])
+    }
+    let parts = dom[start.upperBound..<end.lowerBound].components(separatedBy: " BROKEN ")
+    let broken = parts.count > 1 ? parts[1].split(separator: "|").map(String.init) : []
+    return (Int(parts[0]) ?? 0, broken.sorted())
   }
 }
