@@ -112,8 +112,10 @@ extension HistogramMetric {
   /// own histogram is resampled, each set independently) and, for pairs with the first set (the
   /// real one), the floor: the same distances between two seeded halves of the first set, each of
   /// the other set's size (or half the first set when it is smaller; a line says so).
-  func distanceRecords(_ sets: [ImageSet], context: RunContext) -> (records: [ScalarRecord], notes: [String]) {
-    let perImage = sets.map { PixelHistogram.perImage($0, bins: bins, threads: context.threads) }
+  func distanceRecords(
+    _ sets: [ImageSet], channel: PixelHistogram.Channel = .all, space: String = "", context: RunContext
+  ) -> (records: [ScalarRecord], notes: [String]) {
+    let perImage = sets.map { PixelHistogram.perImage($0, bins: bins, threads: context.threads, channel: channel) }
     let plan = BootstrapPlan(replicates: bootstrap, seed: context.seed ^ 0x4157)
     var records: [ScalarRecord] = [], notes: [String] = []
     for a in 0..<sets.count {
@@ -123,23 +125,23 @@ extension HistogramMetric {
         if floor && a == 0 && sets[0].count >= 2 {
           let split = FloorSplit(realCount: sets[0].count, target: sets[b].count, seed: context.seed ^ 0xF100)
           floors = histogramDistanceFloor(perImage[0], split: split, edges: bins.edges)
-          if split.isReduced {
+          if split.isReduced && (space.isEmpty || space == "R") {  // said once for a colour set
             notes.append(
               "\(sets[b].name) vs \(sets[0].name) floor: two halves of \(split.size) \(sets[0].name) images (fewer than the \(sets[b].count) compared; a smaller n raises the distances)")
           }
         }
         let pair = "\(sets[b].name) vs \(sets[a].name)"
         records += [
-          ScalarRecord(metric: "total_variation", set: pair, estimate: estimates.totalVariation, nReal: sets[a].count, nFake: sets[b].count, floor: floors?.totalVariation),
-          ScalarRecord(metric: "jensen_shannon_bits", set: pair, estimate: estimates.jensenShannonBits, nReal: sets[a].count, nFake: sets[b].count, floor: floors?.jensenShannonBits),
-          ScalarRecord(metric: "wasserstein1", set: pair, estimate: estimates.wasserstein1, nReal: sets[a].count, nFake: sets[b].count, floor: floors?.wasserstein1),
+          ScalarRecord(metric: "total_variation", space: space, set: pair, estimate: estimates.totalVariation, nReal: sets[a].count, nFake: sets[b].count, floor: floors?.totalVariation),
+          ScalarRecord(metric: "jensen_shannon_bits", space: space, set: pair, estimate: estimates.jensenShannonBits, nReal: sets[a].count, nFake: sets[b].count, floor: floors?.jensenShannonBits),
+          ScalarRecord(metric: "wasserstein1", space: space, set: pair, estimate: estimates.wasserstein1, nReal: sets[a].count, nFake: sets[b].count, floor: floors?.wasserstein1),
         ]
       }
     }
     return (records, notes)
   }
 
-  static let colorChannels: [(name: String, channel: PixelHistogram.Channel)] = [
+  public static let colorChannels: [(name: String, channel: PixelHistogram.Channel)] = [
     ("R", .index(0)), ("G", .index(1)), ("B", .index(2)), ("luma", .luma),
   ]
 
@@ -196,6 +198,12 @@ extension HistogramMetric {
     if !pairs.isEmpty {
       report.scalars.append(("pairs", .array(pairs)))
       report.tables.append(pairTable)
+    }
+    // intervals and floors per channel and for the luminance (records with space R, G, B, luma)
+    for (name, channel) in Self.colorChannels {
+      let (records, notes) = distanceRecords(sets, channel: channel, space: name, context: context)
+      report.records += records
+      report.lines += notes
     }
     if context.makeFigures {
       let charts = (0..<3).map { c -> Chart in

@@ -118,19 +118,33 @@ public struct PixelHistogram: Sendable {
 public typealias HistogramDistance = HistogramDistances
 
 extension PixelHistogram {
-  /// Each image's own counts over `bins` (every value of a gray set), image after image: the pooled
-  /// histogram is their sum, and a bootstrap resample's is their weighted sum (no image re-read).
-  public static func perImage(_ set: ImageSet, bins: Bins, threads: Int) -> PerImageHistograms {
+  /// Each image's own counts over `bins` (every value of a gray set; with `channel`, one channel
+  /// or the luminance of an RGB set, binned as `init(_:bins:threads:channel:)` bins them), image
+  /// after image: the pooled histogram is their sum, and a bootstrap resample's is their weighted
+  /// sum (no image re-read).
+  public static func perImage(_ set: ImageSet, bins: Bins, threads: Int, channel: Channel = .all) -> PerImageHistograms {
     var counts = [Int](repeating: 0, count: set.count * bins.count)
     let table = (0...255).map { bins.index(of: Double($0) / 255) ?? -1 }
+    let (first, step): (Int, Int)
+    switch channel {
+    case .all: (first, step) = (0, 1)
+    case .index(let k): (first, step) = (k, set.channels)
+    case .luma: (first, step) = (0, set.channels)
+    }
+    let luma = channel == .luma && set.isColor
     counts.withUnsafeMutableBufferPointer { buffer in
       let out = SharedBuffer(buffer.baseAddress!)
       set.pixels.withUnsafeBufferPointer { pixels in
         let input = UncheckedBox(pixels)
         try? parallelFor(set.count, threads: threads) { image in
           let start = image * set.valuesPerImage, base = image * bins.count
-          for i in start..<(start + set.valuesPerImage) {
-            let bin = set.bitDepth == 8 ? table[Int(toGrayLevel(input.value[i]))] : (bins.index(of: set.exactValue(input.value[i])) ?? -1)
+          for i in stride(from: start + first, to: start + set.valuesPerImage, by: step) {
+            let bin: Int
+            if luma {
+              bin = table[Int(lumaLevel(toGrayLevel(input.value[i]), toGrayLevel(input.value[i + 1]), toGrayLevel(input.value[i + 2])))]
+            } else {
+              bin = set.bitDepth == 8 ? table[Int(toGrayLevel(input.value[i]))] : (bins.index(of: set.exactValue(input.value[i])) ?? -1)
+            }
             if bin >= 0 { out[base + bin] += 1 }
           }
         }

@@ -36,6 +36,38 @@ final class MetricBehaviourTests: XCTestCase {
       try metric.evaluate([digits], context: one).tables[0].csv(), try metric.evaluate([digits], context: three).tables[0].csv())
   }
 
+  /// Colour sets: per-image histograms of each channel and of the luminance sum to the pooled
+  /// ones, and the distances get intervals and floors per channel (space R, G, B, luma).
+  func testColourHistogramDistancesHaveIntervalsAndFloorsPerChannel() throws {
+    let digits = try RealData.digits().subset(Array(stride(from: 0, to: 5000, by: 10)))
+    var colours: [String: [Double]] = [:]
+    for k in 0..<10 {
+      let shade = Double(k)
+      colours[String(k)] = [25 * shade, 255 - 20 * shade, 90 + 15 * shade]
+    }
+    var lighter: [String: [Double]] = [:]
+    for (key, value) in colours { lighter[key] = value.map { min(255, $0 + 40) } }
+    let real = painted(digits.subset(Array(0..<250)), foreground: colours)
+    let fake = painted(digits.subset(Array(250..<500)), foreground: lighter)
+    let bins = Bins(count: 32, lower: 0, upper: 1)
+    for (name, channel) in HistogramMetric.colorChannels {
+      let each = PixelHistogram.perImage(real, bins: bins, threads: 3, channel: channel)
+      var summed = [Int](repeating: 0, count: bins.count)
+      for (i, count) in each.counts.enumerated() { summed[i % bins.count] += count }
+      XCTAssertEqual(summed, PixelHistogram(real, bins: bins, threads: 2, channel: channel).counts, "per-image \(name) histograms sum to the pooled one")
+    }
+    let report = try HistogramMetric.make(["bins": "32", "bootstrap": "50"]).evaluate([real, fake], context: RunContext(threads: 2, quiet: true))
+    for space in ["R", "G", "B", "luma"] {
+      for metric in ["total_variation", "jensen_shannon_bits", "wasserstein1"] {
+        let found: ScalarRecord? = report.records.first { $0.space == space && $0.metric == metric }
+        let record = try XCTUnwrap(found, "\(metric) \(space)")
+        XCTAssertTrue(record.low <= record.value && record.value <= record.high, "\(record)")
+        let floor: Double = try XCTUnwrap(record.floor)
+        XCTAssertLessThan(floor, record.value, "the lightened fake set is further from the real one than real halves are (\(metric) \(space))")
+      }
+    }
+  }
+
   func testBlurRaisesEntropyAndMovesHistogramOnRealDigits() throws {
     let digits = try RealData.digits().subset(Array(0..<500))
     let blurred = try GaussianFilter(sigma: 1).apply(digits, context: RunContext(threads: 2, quiet: true))
