@@ -67,6 +67,23 @@ public final class QualityProbe: @unchecked Sendable {
     } else {
       (judge, realStatistics, realKernelSample) = (nil, nil, nil)
     }
+    // a resumed run keeps the points measured before it stopped (same n; the later ones are redone)
+    if context.resume { rows = Self.earlierRows(context.outputDirectory + "/quality.csv", count: count) }
+  }
+
+  /// The rows of an earlier quality.csv measured on `count` images (none when there is no file).
+  static func earlierRows(_ path: String, count: Int) -> [Row] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    return text.split(whereSeparator: \.isNewline).dropFirst().compactMap { line -> Row? in
+      let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+      guard fields.count == 9, let epoch = Int(fields[0]), Int(fields[1]) == count else { return nil }
+      let number = { (text: String) in Double(text) ?? .nan }
+      let accuracy =
+        fields[5].isEmpty
+        ? Estimate.bare(number(fields[4]))
+        : Estimate(value: number(fields[4]), low: number(fields[5]), high: number(fields[6]), confidence: 0.95, method: .wilson)
+      return Row(epoch: epoch, fd: number(fields[2]), kid: number(fields[3]), accuracy: accuracy, meanEntropy: number(fields[7]), seconds: number(fields[8]))
+    }
   }
 
   /// Up to `limit` of `count` indices, seeded, ascending.
@@ -83,7 +100,10 @@ public final class QualityProbe: @unchecked Sendable {
     { [self] epoch, last, model in
       guard epoch % every == 0 || last else { return }
       let row = try measure(model, epoch: epoch)
-      lock.withLock { rows.append(row) }
+      lock.withLock {
+        rows.removeAll { $0.epoch >= epoch }  // an earlier run's points from here on are superseded
+        rows.append(row)
+      }
     }
   }
 

@@ -129,5 +129,14 @@ final class QualityProbeTests: XCTestCase {
     for value in fields.prefix(8) { XCTAssertTrue(value?.isFinite == true, "\(lines[2])") }
     XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/probed/quality.svg"))
     XCTAssertTrue(outcome.lines.contains { $0.hasPrefix("quality every 2 epochs (2 points") }, outcome.lines.joined(separator: "\n"))
+
+    // resumed to 5 epochs: the points before the resume are kept, later ones measured
+    context.resume = true
+    _ = try GeneratorRun.train(
+      "gan", options: ["epochs": "5", "sample-every": "0", "evaluate-every": "2", "judge": dir + "/judge", "evaluate-n": "200"], directory: dir + "/real",
+      context: context)
+    let resumed = try String(contentsOfFile: dir + "/probed/quality.csv", encoding: .utf8).split(separator: "\r\n")
+    XCTAssertEqual(resumed.map { $0.split(separator: ",")[0] }, ["epoch", "2", "3", "4", "5"], "\(resumed)")
+    XCTAssertEqual(resumed[1], lines[1], "epoch 2's point is carried over as written")
   }
 }
