@@ -38,9 +38,7 @@ public enum ModelFile {
       throw fail("not a gan-eval model file (it should start with '\(magic)'); train one with `gan-eval classifier train`")
     }
     guard bytes.count > 8 else { throw fail("truncated model file") }
-    let body = bytes[..<(bytes.count - 8)]
-    let stored = bytes[(bytes.count - 8)...].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-    guard fnv1a64(body) == stored else { throw fail("checksum mismatch: the file is corrupt or truncated; retrain or copy it again") }
+    guard let body = checksummedBody(bytes) else { throw fail("checksum mismatch: the file is corrupt or truncated; retrain or copy it again") }
 
     var cursor = body.startIndex
     func line() throws -> [Substring] {

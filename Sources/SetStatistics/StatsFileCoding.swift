@@ -48,9 +48,7 @@ extension SetStats {
       throw fail("not a gan-eval stats file (it should start with '\(magic)'); write one with `gan-eval stats`")
     }
     guard bytes.count > 8 else { throw fail("truncated stats file") }
-    let body = bytes[..<(bytes.count - 8)]
-    let stored = bytes[(bytes.count - 8)...].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-    guard fnv1a64(body) == stored else { throw fail("checksum mismatch: the file is corrupt or truncated; copy it again or rerun `gan-eval stats`") }
+    guard let body = checksummedBody(bytes) else { throw fail("checksum mismatch: the file is corrupt or truncated; copy it again or rerun `gan-eval stats`") }
     var cursor = body.startIndex
     func line() throws -> [Substring] {
       guard let end = body[cursor...].firstIndex(of: 10) else { throw fail("header ends early") }
