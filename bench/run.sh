@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The side-by-side benchmarks; `make bench` calls this after set-up and a release build.
 #   bench/run.sh [pixel|tsne|tsne-million|classifier|gan|dcgan|fid|setstats|scale|all]   (default all); BENCHMARKS.md is rebuilt from bench/results/.
-#   scale writes 1,000,000 PNGs under bench/work once (bench/make_million.py, ~5 min, ~4 GB on disk).
+#   scale writes 1,000,000 PNGs under bench/work once (bench/make_million.py, ~5 min, ~4 GB on disk);
+#   SCALE_BASELINE=/path/to/older/gan-eval adds the paired throughput against that build.
 #   gan = the MLP GAN and the DCGAN against PyTorch; dcgan = only the latter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +30,7 @@ if [ "$what" = gan ] || [ "$what" = dcgan ] || [ "$what" = all ]; then
 fi
 if [ "$what" = fid ] || [ "$what" = all ]; then .venv/bin/python bench/fid_bootstrap.py .build/release/gan-eval 3; fi
 if [ "$what" = setstats ] || [ "$what" = all ]; then .venv/bin/python bench/setstats_bench.py .build/release/setstats-bench && .venv/bin/python bench/setstats_coverage.py .build/release/setstats-bench && .venv/bin/python bench/setstats_files.py .build/release/setstats-bench; fi
-if [ "$what" = scale ] || [ "$what" = all ]; then .venv/bin/python bench/make_million.py && .venv/bin/python bench/scale_bench.py .build/release/gan-eval && .venv/bin/python bench/scale_bench.py .build/release/gan-eval throughput 5; fi
+if [ "$what" = scale ] || [ "$what" = all ]; then .venv/bin/python bench/make_million.py && .venv/bin/python bench/scale_bench.py .build/release/gan-eval && if [ -n "${SCALE_BASELINE:-}" ]; then .venv/bin/python bench/scale_bench.py .build/release/gan-eval throughput 5 "$SCALE_BASELINE"; fi; fi
 {
   echo "# Benchmarks"
   echo

@@ -1,11 +1,14 @@
-"""Scale: peak memory and throughput of streaming `gan-eval stats` at 70,000 and 1,000,000 images,
-against today's whole-set commands (`entropy`, `histogram`), and one pass against 4 shards + merge.
+"""Scale: peak memory and throughput of the streaming commands (`entropy`, `histogram`, `stats`) at
+70,000 and 1,000,000 images, and one pass against 4 shards + merge.
 
 Sets from bench/make_million.py (Fashion-MNIST, 28x28 gray PNGs). Every run: --threads 2 (shards:
 2 at a time with --threads 1 each, by xargs -P 2), peak RSS and wall time from /usr/bin/time -v.
 Writes bench/results/scale.md.
 
 Usage: .venv/bin/python bench/scale_bench.py .build/release/gan-eval [repeats-at-70k] [repeats-at-1M]
+       .venv/bin/python bench/scale_bench.py .build/release/gan-eval throughput PAIRS BASELINE-BINARY
+The second form alternates `entropy` and `histogram` of a baseline build (e.g. one from before the
+commands streamed) with this build's on the 70k set, and writes bench/results/scale_throughput.md.
 """
 
 import os
@@ -56,32 +59,38 @@ def spread(values):
     return f"{statistics.median(values):.1f} ({min(values):.1f}–{max(values):.1f})" if len(values) > 1 else f"{values[0]:.1f}"
 
 
-def throughput(binary, pairs):
-    """Today's `entropy` and streaming `stats` (histogram + entropy) on the 70k set, alternated in
+def throughput(binary, pairs, baseline):
+    """`entropy` and `histogram` of a baseline build and of this one on the 70k set, alternated in
     pairs so both see the same load; writes bench/results/scale_throughput.md."""
     directory, count = SETS["70k"]
     out = tempfile.mkdtemp(prefix="scale-pairs-")
-    ratios, today, streaming = [], [], []
-    for _ in range(pairs):
-        a, _ = timed([binary, "entropy", directory, "--out", f"{out}/entropy", "--threads", "2", "--quiet"])
-        b, _ = timed([binary, "stats", directory, "--out", f"{out}/a.gestats", "--threads", "2", "--quiet"])
-        today.append(count / a)
-        streaming.append(count / b)
-        ratios.append(a / b)
-        print("pair", count / a, count / b, file=sys.stderr, flush=True)
+    version = subprocess.run([baseline, "--version"], capture_output=True, text=True).stdout.strip()
+    rows = []
+    for command in ("entropy", "histogram"):
+        ratios, before, after, rss_before, rss_after = [], [], [], [], []
+        for _ in range(pairs):
+            a, ra = timed([baseline, command, directory, "--out", f"{out}/a", "--threads", "2", "--quiet"])
+            b, rb = timed([binary, command, directory, "--out", f"{out}/b", "--threads", "2", "--quiet"])
+            before.append(count / a)
+            after.append(count / b)
+            rss_before.append(ra)
+            rss_after.append(rb)
+            ratios.append(a / b)
+            print("pair", command, count / a, count / b, file=sys.stderr, flush=True)
+        rows.append((command, before, after, ratios, rss_before, rss_after))
     lines = [
-        "### Throughput against today's whole-set command, side by side",
+        "### Throughput against the whole-set commands, side by side",
         "",
-        f"`bench/scale_bench.py BINARY throughput {pairs}`: {pairs} alternating pairs on the 70,000-image set, `--threads 2`:",
-        "today's `entropy` (loads the set, then the entropy of each image) and streaming `stats` without features",
-        "(the entropy, the pixel histogram and the class counts, 2,048 images at a time).",
+        f"`bench/scale_bench.py BINARY throughput {pairs} BASELINE`: {pairs} alternating pairs per command on the 70,000-image set,",
+        f"`--threads 2`; the baseline is the build before `entropy` and `histogram` streamed ({version or 'an earlier build'}),",
+        "which loaded the whole set, then computed.",
         "",
-        "| | images/s, median (min–max) |",
-        "|---|---|",
-        f"| `entropy` (today) | {spread(today)} |",
-        f"| `stats` (streaming) | {spread(streaming)} |",
-        f"| ratio stats / entropy, per pair | **{statistics.median(ratios):.2f}×** ({min(ratios):.2f}–{max(ratios):.2f}) |",
+        "| command | whole set: images/s | streaming: images/s | ratio per pair | whole set: peak RSS (MB) | streaming: peak RSS (MB) |",
+        "|---|---|---|---|---|---|",
     ]
+    for command, before, after, ratios, rb, ra in rows:
+        lines.append(
+            f"| `{command}` | {spread(before)} | {spread(after)} | **{statistics.median(ratios):.2f}×** ({min(ratios):.2f}–{max(ratios):.2f}) | {spread(rb)} | {spread(ra)} |")
     with open(os.path.join(ROOT, "results", "scale_throughput.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("wrote bench/results/scale_throughput.md", file=sys.stderr)
@@ -90,15 +99,18 @@ def throughput(binary, pairs):
 def main():
     binary = os.path.abspath(sys.argv[1])
     if len(sys.argv) > 2 and sys.argv[2] == "throughput":
-        return throughput(binary, int(sys.argv[3]) if len(sys.argv) > 3 else 5)
+        if len(sys.argv) < 5:
+            sys.exit("usage: scale_bench.py BINARY throughput PAIRS BASELINE-BINARY")
+        return throughput(binary, int(sys.argv[3]), os.path.abspath(sys.argv[4]))
     repeats = {"70k": int(sys.argv[2]) if len(sys.argv) > 2 else 3, "1M": int(sys.argv[3]) if len(sys.argv) > 3 else 1}
     for name, (directory, count) in SETS.items():
         if not os.path.isdir(directory):
             sys.exit(f"{directory} is missing: run .venv/bin/python bench/make_million.py first")
     out = tempfile.mkdtemp(prefix="scale-bench-")
     runs = {
-        "entropy (today: loads the whole set)": lambda d: [binary, "entropy", d, "--out", f"{out}/entropy"],
-        "histogram (today: loads the whole set)": lambda d: [binary, "histogram", d, "--out", f"{out}/histogram"],
+        "entropy (streaming: per-image entropies)": lambda d: [binary, "entropy", d, "--out", f"{out}/entropy"],
+        "histogram (streaming)": lambda d: [binary, "histogram", d, "--out", f"{out}/histogram"],
+        "histogram against the 70k set (+ intervals and floors, B = 200)": lambda d: [binary, "histogram", SETS["70k"][0], d, "--name", "real", "--name", "set", "--out", f"{out}/histogram2"],
         "stats (streaming: histogram + entropy + classes)": lambda d: [binary, "stats", d, "--out", f"{out}/a.gestats"],
         "stats --features pixels (+ 784-d moments)": lambda d: [binary, "stats", d, "--features", "pixels", "--out", f"{out}/b.gestats"],
     }
@@ -106,8 +118,6 @@ def main():
     for size in ("70k", "1M"):
         directory, count = SETS[size]
         for label, command in runs.items():
-            if size == "1M" and "today" in label and os.environ.get("SCALE_TODAY_AT_1M", "0") != "1":
-                continue
             samples = [timed(command(directory) + ["--threads", "2", "--quiet"]) for _ in range(repeats[size])]
             rows[(label, size)] = ([count / s for s, _ in samples], [r for _, r in samples], [s for s, _ in samples])
             print(label, size, rows[(label, size)], file=sys.stderr, flush=True)
@@ -134,12 +144,11 @@ def main():
         if (label, "70k") in rows and (label, "1M") in rows:
             ratio = statistics.median(rows[(label, "1M")][1]) / statistics.median(rows[(label, "70k")][1])
             lines.append(f"- {label}: peak RSS at 1M / at 70k = **{ratio:.2f}×**.")
-    today = statistics.median(rows[("entropy (today: loads the whole set)", "70k")][0])
-    streaming = statistics.median(rows[("stats (streaming: histogram + entropy + classes)", "70k")][0])
     lines += [
-        "- Today's `entropy` and `histogram` at 1M (run only with SCALE_TODAY_AT_1M=1) hold every image: 3,362 and 3,117 MB in",
-        "  this script's first run on this machine (12.8× their 70k figure).",
-        f"- Throughput at 70k, blocks of runs (not paired; see the paired table below): streaming `stats` (histogram + entropy) {streaming:,.0f} images/s against today's `entropy` {today:,.0f} images/s: **{streaming / today:.2f}×**.",
+        "- Before they streamed, `entropy` and `histogram` held every image: 3,362 and 3,117 MB at 1M on this machine",
+        "  (12.8× their 70k figure).",
+        "- Per set, the streaming commands hold one chunk (2,048 images) and O(N) scalars: the file list, and for `entropy`",
+        "  the per-image values its table lists; `histogram`'s intervals hold B × bins counts per set and channel.",
         "",
         "One pass (`stats --features pixels`, 2 threads) against 4 shards run 2 at a time (1 thread each, `xargs -P 2`), then `merge`:",
         "",

@@ -36,6 +36,20 @@ public protocol Metric: Sendable {
   func evaluate(_ sets: [ImageSet], context: RunContext) throws -> Report
 }
 
+/// A metric that needs only per-image values or sums of each set (entropy, histograms): it reads
+/// every set a chunk at a time, so hosts stream sample directories through it in bounded memory.
+/// Evaluating loaded sets is the same computation, each set one chunk.
+public protocol StreamingMetric: Metric {
+  /// The report, and what was read of each set (counts, labels, files skipped).
+  func evaluate(streaming sets: [StreamedSet], context: RunContext) throws -> (report: Report, sets: [SetInfo])
+}
+
+extension StreamingMetric {
+  public func evaluate(_ sets: [ImageSet], context: RunContext) throws -> Report {
+    try evaluate(streaming: sets.map(StreamedSet.init), context: context).report
+  }
+}
+
 /// A transform: makes a new image set from one (the Gaussian post-filter is the first).
 public protocol Transform: Sendable {
   func apply(_ set: ImageSet, context: RunContext) throws -> ImageSet

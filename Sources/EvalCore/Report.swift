@@ -68,7 +68,7 @@ public struct ScalarRecord: Sendable {
   public var high: Double
   public var nReal: Int
   public var nFake: Int
-  /// How the interval was made: bootstrap-percentile-bias-shifted, wilson, t, welch-t, none.
+  /// How the interval was made: bootstrap-percentile-bias-shifted, poisson-bootstrap-percentile-bias-shifted, wilson, t, welch-t, none.
   public var method: String
   /// The same metric between two halves of the real set (what a perfect generator scores), when computed.
   public var floor: Double?

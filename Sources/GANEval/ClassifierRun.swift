@@ -98,9 +98,9 @@ public enum ClassifierRun {
     try TrainingImages(source: set.source, files: shown.files).write(model: settings.outputDirectory)
     guard case .object(let declared) = values.json else { preconditionFailure("option values render as an object") }
     let parameters = JSON.object(declared + [("optimizer", .string("Adam β1 0.9 β2 0.999, cosine decay to 5%"))])
-    var written = try OutputWriter.write(report, command: "classifier train", parameters: parameters, sets: sets, context: settings)
+    var written = try OutputWriter.write(report, command: "classifier train", parameters: parameters, sets: sets.map(\.info), context: settings)
     written.insert(modelPath, at: 0)
-    let summary = OutputWriter.summaryJSON(report, command: "classifier train", parameters: parameters, sets: sets, context: settings, files: written)
-    return Evaluation.Outcome(report: report, sets: sets, written: written, summary: summary)
+    let summary = OutputWriter.summaryJSON(report, command: "classifier train", parameters: parameters, sets: sets.map(\.info), context: settings, files: written)
+    return Evaluation.Outcome(report: report, sets: sets.map(\.info), written: written, summary: summary)
   }
 }

@@ -8,7 +8,8 @@ import Metrics
 public enum Evaluation {
   public struct Outcome {
     public var report: Report
-    public var sets: [ImageSet]
+    /// What was read of each set given as a directory.
+    public var sets: [SetInfo]
     public var written: [String]
     public var summary: JSON
   }
@@ -26,7 +27,7 @@ public enum Evaluation {
     var context = context
     if context.featureSource == nil { context.featureSource = Catalogue.featureSource }
     let paths = directories + extra
-    let sets: [ImageSet]
+    var sets: [SetInfo]
     let report: Report
     if let path = paths.first(where: StatsRun.isStatsFile) {
       guard let statsMetric = metric as? StatsReadingMetric else {
@@ -34,11 +35,15 @@ public enum Evaluation {
           name: path, reason: "\(entry.displayName) needs every image: give a sample directory (stats files work with fid, histogram and entropy)")
       }
       let inputs = try loadInputs(paths, requests: statsMetric.featureRequests, context: context)
-      sets = inputs.compactMap { if case .images(let set) = $0 { set } else { nil } }
+      sets = inputs.compactMap { if case .images(let set) = $0 { set.info } else { nil } }
       report = try statsMetric.evaluate(inputs, context: context)
+    } else if let streaming = metric as? StreamingMetric {
+      // per-image values and sums only: each directory is read a chunk at a time
+      (report, sets) = try streaming.evaluate(streaming: try streamSets(paths, context: context), context: context)
     } else {
-      sets = try loadSets(paths, context: context)
-      report = try metric.evaluate(sets, context: context)
+      let loaded = try loadSets(paths, context: context)
+      report = try metric.evaluate(loaded, context: context)
+      sets = loaded.map(\.info)
     }
     let parameters = entry.parameters(values)
     let written = try OutputWriter.write(report, command: name, parameters: parameters, sets: sets, context: context)
@@ -90,32 +95,21 @@ public enum Evaluation {
     let files = try SampleDirectory.listImages(in: directory)
     guard !files.isEmpty else { throw EvalError.badFile(path: directory, reason: "contains no PNG images nor JPEGs (looked in all subdirectories)") }
     let labels = SampleDirectory.labelsOf(files, labelMap: try SampleDirectory.readLabelFile(in: directory))
-    var options = LoadOptions(skipBad: context.skipBad, resize: context.resize, threads: context.threads)
-    options.color = context.color
-    let progress = ProgressReporter("filtering \(directory)", total: files.count, quiet: context.quiet)
-    options.progress = progress
-    var input: SetShape?, written: SetShape?
+    let name = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
+    var written: SetShape?
     var outFiles: [String] = [], outLabels: [String?] = []
+    var read: SetInfo?
     try buildDirectoryAtomically(output, overwrite: overwrite) { staging in
-      for start in stride(from: 0, to: files.count, by: StatsRun.defaultChunkSize) {
-        if context.shouldStop() { throw EvalError.badParameter(name: "filter", reason: "stopped before the end; nothing written") }
-        let end = min(files.count, start + StatsRun.defaultChunkSize)
-        if let input { options.targetSize = (input.width, input.height) }
-        let chunk = try SampleDirectory.load(directory, files: Array(files[start..<end]), labels: Array(labels[start..<end]), options: options)
-        if let input, input.channels != chunk.channels {
-          throw EvalError.badFile(path: directory, reason: "mixes gray and colour images; pass --color luma or --color rgb")
-        }
+      read = try readInChunks(directory, files: files, labels: labels, name: name, verb: "filtering", context: context) { chunk, _ in
         let result = try transform.apply(chunk, context: context)
         try ImageSetWriter.writeImages(result, into: staging, reportAs: output, threads: context.threads)
         outFiles += result.files
         outLabels += result.labels
-        input = SetShape(count: (input?.count ?? 0) + chunk.count, width: chunk.width, height: chunk.height, channels: chunk.channels)
         written = SetShape(count: (written?.count ?? 0) + result.count, width: result.width, height: result.height, channels: result.channels)
       }
       try ImageSetWriter.writeLabels(files: outFiles, labels: outLabels, into: staging)
     }
-    progress.finish()
-    return (input!, written!)
+    return (SetShape(count: read!.count, width: read!.width, height: read!.height, channels: read!.channels), written!)
   }
 
   public static func transform(

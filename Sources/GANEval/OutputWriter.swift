@@ -8,7 +8,7 @@ public enum OutputWriter {
   /// Writes the report; returns the paths written, summary.json last.
   @discardableResult
   public static func write(
-    _ report: Report, command: String, parameters: JSON, sets: [ImageSet], context: RunContext
+    _ report: Report, command: String, parameters: JSON, sets: [SetInfo], context: RunContext
   ) throws -> [String] {
     let directory = context.outputDirectory
     try makeDirectory(directory)
@@ -43,7 +43,7 @@ public enum OutputWriter {
   }
 
   public static func summaryJSON(
-    _ report: Report, command: String, parameters: JSON, sets: [ImageSet], context: RunContext, files: [String]
+    _ report: Report, command: String, parameters: JSON, sets: [SetInfo], context: RunContext, files: [String]
   ) -> JSON {
     .object([
       ("tool", .string("gan-eval")),
@@ -59,7 +59,9 @@ public enum OutputWriter {
     ])
   }
 
-  public static func setJSON(_ set: ImageSet) -> JSON {
+  public static func setJSON(_ set: ImageSet) -> JSON { setJSON(set.info) }
+
+  public static func setJSON(_ set: SetInfo) -> JSON {
     .object([
       ("name", .string(set.name)),
       ("source", .string(set.source)),
@@ -73,7 +75,7 @@ public enum OutputWriter {
   }
 
   /// The one-screen text summary: the report's lines, skipped files, and where outputs went.
-  public static func screenSummary(_ report: Report, sets: [ImageSet], written: [String]) -> String {
+  public static func screenSummary(_ report: Report, sets: [SetInfo], written: [String]) -> String {
     var lines = report.lines
     for set in sets where !set.skipped.isEmpty {
       lines.append("\(set.name): skipped \(set.skipped.count) bad file(s):")

@@ -81,3 +81,104 @@ public func loadInputs(_ paths: [String], requests: [FeatureRequest], context: R
   }
   return inputs
 }
+
+/// The first image shape a run read, which later chunks and sets must match (or are resized to).
+private final class RunShape: @unchecked Sendable {
+  var first: (source: String, file: String, width: Int, height: Int, channels: Int)?
+}
+
+/// The sample directories of a run as streamed sets, read `StatsRun.defaultChunkSize` images at
+/// a time by a `StreamingMetric`: the same names, size, colour and `--skip-bad` rules as
+/// `loadSets`, with one chunk of pixels held at a time.
+public func streamSets(_ directories: [String], chunkSize: Int = StatsRun.defaultChunkSize, context: RunContext) throws -> [StreamedSet] {
+  precondition(chunkSize > 0, "a chunk holds at least one image")
+  if !context.setNames.isEmpty && context.setNames.count != directories.count {
+    throw EvalError.badParameter(
+      name: "--name", reason: "give one name per directory (\(directories.count)), or none to use the directory names")
+  }
+  let shape = RunShape()
+  var names: [String] = []
+  var sets: [StreamedSet] = []
+  for (index, directory) in directories.enumerated() {
+    let files = try SampleDirectory.listImages(in: directory)
+    guard !files.isEmpty else {
+      throw EvalError.badFile(path: directory, reason: "contains no PNG images nor JPEGs (looked in all subdirectories)")
+    }
+    let labels = SampleDirectory.labelsOf(files, labelMap: try SampleDirectory.readLabelFile(in: directory))
+    var name = context.setNames.isEmpty ? URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent : context.setNames[index]
+    if names.contains(name) { name += "#\(index + 1)" }
+    names.append(name)
+    sets.append(StreamedSet(name: name, source: directory, listedCount: files.count) { [name] body in
+      try readInChunks(directory, files: files, labels: labels, name: name, shape: shape, chunkSize: chunkSize, context: context, body)
+    })
+  }
+  return sets
+}
+
+/// Reads `files` of `directory` in chunks of `chunkSize`, giving `body` each chunk and its images'
+/// positions in `files`. The first chunk read in the run fixes the size (later images must match
+/// or, with `--resize`, are resized) and the channels (a set or chunk that differs is refused,
+/// naming two files). Checks for Ctrl-C between chunks.
+func readInChunks(
+  _ directory: String, files: [String], labels: [String?], name: String, chunkSize: Int = StatsRun.defaultChunkSize,
+  verb: String = "loading", context: RunContext, _ body: (ImageSet, [Int]) throws -> Void
+) throws -> SetInfo {
+  try readInChunks(directory, files: files, labels: labels, name: name, shape: RunShape(), chunkSize: chunkSize, verb: verb, context: context, body)
+}
+
+private func readInChunks(
+  _ directory: String, files: [String], labels: [String?], name: String, shape: RunShape, chunkSize: Int = StatsRun.defaultChunkSize,
+  verb: String = "loading", context: RunContext, _ body: (ImageSet, [Int]) throws -> Void
+) throws -> SetInfo {
+  var options = LoadOptions(skipBad: context.skipBad, resize: context.resize, threads: context.threads)
+  options.color = context.color
+  let progress = ProgressReporter("\(verb) \(directory)", total: files.count, quiet: context.quiet)
+  var info = SetInfo(name: name, source: directory, count: 0, width: 0, height: 0, channels: 0, labels: [], skipped: [])
+  for start in stride(from: 0, to: files.count, by: chunkSize) {
+    if context.shouldStop() { throw EvalError.badParameter(name: directory, reason: "stopped before the end; nothing written") }
+    let range = start..<min(files.count, start + chunkSize)
+    if let first = shape.first { options.targetSize = (first.width, first.height) }
+    options.progress = progress
+    var chunk: ImageSet
+    do {
+      chunk = try SampleDirectory.load(directory, files: Array(files[range]), labels: Array(labels[range]), name: name, options: options)
+    } catch let error as EvalError where context.skipBad {
+      // every file of this chunk is bad: skip each with its own reason and go on
+      _ = error
+      var one = options
+      one.progress = nil
+      for index in range {
+        do {
+          _ = try SampleDirectory.load(directory, files: [files[index]], labels: [labels[index]], options: one)
+        } catch let reason as EvalError { info.skipped.append(reason) }
+      }
+      continue
+    }
+    if let first = shape.first, first.channels != chunk.channels {
+      let kind = { (channels: Int) in channels == 3 ? "RGB" : "gray" }
+      throw EvalError.badParameter(
+        name: "--color",
+        reason: "images compared with each other must agree: \(first.source)/\(first.file) is \(kind(first.channels)) but \(directory)/\(chunk.files.first ?? "") is \(kind(chunk.channels)); pass --color luma to compare luminance, or --color rgb")
+    }
+    if shape.first == nil { shape.first = (directory, chunk.files.first ?? "", chunk.width, chunk.height, chunk.channels) }
+    // the positions of the images read: the chunk keeps the files' order, skipping bad ones
+    var positions: [Int] = []
+    positions.reserveCapacity(chunk.count)
+    var next = range.lowerBound
+    for file in chunk.files {
+      while files[next] != file { next += 1 }
+      positions.append(next)
+      next += 1
+    }
+    info.count += chunk.count
+    (info.width, info.height, info.channels) = (chunk.width, chunk.height, chunk.channels)
+    info.labels += chunk.labels
+    info.skipped += chunk.skipped
+    try body(chunk, positions)
+  }
+  progress.finish()
+  guard info.count > 0 else {
+    throw EvalError.badFile(path: directory, reason: "none of its \(files.count) \(SampleDirectory.kind(of: files)) files could be read")
+  }
+  return info
+}

@@ -254,7 +254,7 @@ public enum SampleDirectory {
   }
 
   /// "PNG", "JPEG" or "image": what the files of a set are, for messages.
-  static func kind(of files: [String]) -> String {
+  public static func kind(of files: [String]) -> String {
     if files.allSatisfy({ $0.lowercased().hasSuffix(".png") }) { return "PNG" }
     if files.allSatisfy(ImageFile.hasJPEGName) { return "JPEG" }
     return "image"

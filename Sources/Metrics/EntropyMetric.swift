@@ -20,7 +20,7 @@ public func shannonEntropyBits(_ levels: some Collection<UInt8>) -> Double {
 }
 
 /// `entropy`: the Shannon entropy of each image, with per-set and per-class summaries.
-public struct EntropyMetric: Metric, PluginDeclaration {
+public struct EntropyMetric: StreamingMetric, PluginDeclaration {
   public static let name = "entropy"
   public static let summary = "Shannon entropy (bits) of each image's 8-bit gray levels, as scikit-image's shannon_entropy"
 
@@ -61,18 +61,37 @@ public struct EntropyMetric: Metric, PluginDeclaration {
     return values
   }
 
-  public func evaluate(_ sets: [ImageSet], context: RunContext) throws -> Report {
+  /// Reads each set a chunk at a time, keeping only the per-image entropies (and, for RGB sets,
+  /// the per-channel ones), so a directory of any size is evaluated in bounded memory.
+  public func evaluate(streaming streamed: [StreamedSet], context: RunContext) throws -> (report: Report, sets: [SetInfo]) {
+    var sets: [SetInfo] = []
+    var files: [[String]] = [], all: [[Double]] = [], channels: [[[Double]]] = []
+    for set in streamed {
+      var names: [String] = [], values: [Double] = [], perChannel: [[Double]] = [[], [], []]
+      let info = try set.read { chunk, _ in
+        names += chunk.files
+        values += Self.entropies(chunk, threads: context.threads)
+        if chunk.isColor { for c in 0..<3 { perChannel[c] += Self.channelEntropies(chunk, channel: c, threads: context.threads) } }
+      }
+      sets.append(info)
+      files.append(names)
+      all.append(values)
+      channels.append(perChannel)
+    }
+    return (try report(sets, files: files, entropies: all, channels: channels, context: context), sets)
+  }
+
+  /// The report from every set's per-image entropies (`channels[s]`: R, G and B, or empty lists
+  /// for a gray set).
+  func report(_ sets: [SetInfo], files: [[String]], entropies all: [[Double]], channels: [[[Double]]], context: RunContext) throws -> Report {
     var report = Report(metric: Self.name)
     let color = sets.contains(where: \.isColor)
     var table = Table(name: "entropy", columns: ["set", "file", "label", "entropy_bits"] + (color ? ["entropy_r_bits", "entropy_g_bits", "entropy_b_bits"] : []))
     var perSet: [(String, JSON)] = []
-    var all: [[Double]] = []
-    for set in sets {
-      let values = Self.entropies(set, threads: context.threads)
-      let perChannel = color ? (0..<3).map { Self.channelEntropies(set, channel: $0, threads: context.threads) } : []
-      all.append(values)
+    for (s, set) in sets.enumerated() {
+      let values = all[s], perChannel = channels[s]
       for i in 0..<set.count {
-        table.rows.append([set.name, set.files[i], set.labels[i] ?? "", csvNumber(values[i])] + perChannel.map { csvNumber($0[i]) })
+        table.rows.append([set.name, files[s][i], set.labels[i] ?? "", csvNumber(values[i])] + (color ? perChannel.map { $0.isEmpty ? "" : csvNumber($0[i]) } : []))
       }
       let summary = SampleSummary(values)
       var entry: [(String, JSON)] = [("all", summary.json)]

@@ -33,6 +33,6 @@ extension HistogramMetric: StatsReadingMetric {
         sets.append((file.name, file.stats.identity.fileCount, PixelHistogram(bins: bins, counts: stored.counts.map { Int($0) })))
       }
     }
-    return grayReport(sets, images: nil, context: context)
+    return grayReport(sets, fromImages: false, context: context)
   }
 }

@@ -5,7 +5,7 @@ import Plot
 import SetStatistics
 
 /// `histogram`: one pixel-intensity histogram per set, and distances between every pair of sets.
-public struct HistogramMetric: Metric, PluginDeclaration {
+public struct HistogramMetric: StreamingMetric, PluginDeclaration {
   public static let name = "histogram"
   public static let summary = "pixel-intensity histograms per set (numpy-compatible bins); TV, Jensen–Shannon and Wasserstein-1 between sets"
 
@@ -31,15 +31,111 @@ public struct HistogramMetric: Metric, PluginDeclaration {
     floor = options.bool("floor")
   }
 
-  public func evaluate(_ sets: [ImageSet], context: RunContext) throws -> Report {
-    if sets.contains(where: \.isColor) { return try evaluateColor(sets, context: context) }
-    return grayReport(sets.map { ($0.name, $0.count, PixelHistogram($0, bins: bins, threads: context.threads)) }, images: sets, context: context)
+  /// Reads each set a chunk at a time. Every image's own counts are binned once, then added to
+  /// the set's pooled histogram, to each bootstrap replicate (Poisson weights, see
+  /// `ReplicateHistograms`) and, for the first (real) set, to the floor's halves: memory holds
+  /// one chunk and B × bins counts per set and channel, whatever the number of images.
+  public func evaluate(streaming streamed: [StreamedSet], context: RunContext) throws -> (report: Report, sets: [SetInfo]) {
+    let plan = BootstrapPlan(replicates: bootstrap, seed: context.seed ^ 0x4157)
+    // the floor: two seeded halves of the first set, each of another set's size, by listing position
+    var halves: [Int: [UInt8]] = [:]  // target size → per position: 0 neither, 1 first half, 2 second half
+    var splits: [Int: FloorSplit] = [:]
+    if floor && streamed.count > 1 && streamed[0].listedCount >= 2 {
+      for target in Set(streamed.dropFirst().map(\.listedCount)) {
+        let split = FloorSplit(realCount: streamed[0].listedCount, target: target, seed: context.seed ^ 0xF100)
+        var member = [UInt8](repeating: 0, count: streamed[0].listedCount)
+        for i in split.first { member[i] = 1 }
+        for i in split.second { member[i] = 2 }
+        (halves[target], splits[target]) = (member, split)
+      }
+    }
+    let withIntervals = streamed.count > 1 && plan.isEnabled && bins.count * plan.replicates <= Self.replicateBudget
+    var counted: [SetCounts] = []
+    var sets: [SetInfo] = []
+    for (s, set) in streamed.enumerated() {
+      var counts: SetCounts?
+      let info = try set.read { chunk, positions in
+        let channels = chunk.isColor ? Self.colorChannels.map(\.channel) : [.all]
+        if counts == nil {
+          counts = SetCounts(
+            bins: bins, channels: channels.count, replicates: withIntervals ? plan : nil, set: s, halves: s == 0 ? Array(halves.keys) : [])
+        }
+        // per-image counts of at most `perImageBudget` values at a time
+        let rows = max(1, Self.perImageBudget / bins.count)
+        for start in stride(from: 0, to: chunk.count, by: rows) {
+          let range = start..<min(chunk.count, start + rows)
+          for (c, channel) in channels.enumerated() {
+            let each = PixelHistogram.perImage(chunk, images: range, bins: bins, threads: context.threads, channel: channel)
+            counts!.add(each, channel: c, positions: Array(positions[range]), halves: s == 0 ? halves : [:])
+          }
+        }
+      }
+      sets.append(info)
+      counted.append(counts!)
+    }
+    var records: [ScalarRecord] = [], notes: [String] = []
+    if streamed.count > 1 && plan.isEnabled && !withIntervals {
+      notes.append("no intervals for the distances: \(bins.count) bins × \(plan.replicates) replicates exceed the \(Self.replicateBudget) counts a set may hold; pass fewer --bins or --bootstrap")
+    }
+    let spaces = sets.contains(where: \.isColor) ? Self.colorChannels.map(\.name) : [""]
+    for (c, space) in spaces.enumerated() {
+      let (r, n) = distanceRecords(sets, counted, listed: streamed.map(\.listedCount), channel: c, space: space, splits: splits, intervals: withIntervals)
+      records += r
+      notes += n
+    }
+    let histograms = counted.map { $0.pooled.map { PixelHistogram(bins: bins, counts: $0) } }
+    var report: Report
+    if sets.contains(where: \.isColor) {
+      report = colorReport(sets, histograms: histograms, context: context)
+    } else {
+      report = grayReport(zip(sets, histograms).map { ($0.name, $0.count, $1[0]) }, fromImages: true, context: context)
+    }
+    report.records = records
+    report.lines += notes
+    return (report, sets)
   }
 
-  /// The report on gray sets' histograms (counted from images, or read from stats files).
-  /// The report of gray sets' histograms; `images` (every set's images, when no side is a stats
-  /// file) add the distances' intervals and floors, which resample individual images.
-  func grayReport(_ sets: [(name: String, count: Int, histogram: PixelHistogram)], images: [ImageSet]?, context: RunContext) -> Report {
+  /// Per-image counts held at once (values): a chunk is binned this many at a time.
+  static let perImageBudget = 1 << 22
+  /// Replicate counts a set may hold per channel (B × bins): 2²⁴ Float64 values, 128 MB.
+  static let replicateBudget = 1 << 24
+
+  /// What one set adds up while it streams past, per channel: the pooled counts, the bootstrap
+  /// replicates' counts, and for the first set the floor halves' counts (by target size).
+  struct SetCounts {
+    var pooled: [[Int]]
+    var replicates: [ReplicateHistograms]
+    var halves: [Int: [(first: [Double], second: [Double])]]
+
+    init(bins: Bins, channels: Int, replicates plan: BootstrapPlan?, set: Int, halves targets: [Int]) {
+      pooled = [[Int]](repeating: [Int](repeating: 0, count: bins.count), count: channels)
+      replicates = plan.map { plan in (0..<channels).map { _ in ReplicateHistograms(bins: bins.count, plan: plan, set: set) } } ?? []
+      let empty = [Double](repeating: 0, count: bins.count)
+      halves = Dictionary(uniqueKeysWithValues: targets.map { ($0, [(first: [Double], second: [Double])](repeating: (empty, empty), count: channels)) })
+    }
+
+    mutating func add(_ each: PerImageHistograms, channel c: Int, positions: [Int], halves membership: [Int: [UInt8]]) {
+      let bins = each.bins
+      for image in 0..<each.images {
+        for b in 0..<bins { pooled[c][b] += each.counts[image * bins + b] }
+      }
+      if !replicates.isEmpty { replicates[c].add(each, positions: positions) }
+      for (target, member) in membership {
+        for (image, position) in positions.enumerated() where member[position] != 0 {
+          let row = each.counts[(image * bins)..<((image + 1) * bins)]
+          if member[position] == 1 {
+            for (b, count) in row.enumerated() { halves[target]![c].first[b] += Double(count) }
+          } else {
+            for (b, count) in row.enumerated() { halves[target]![c].second[b] += Double(count) }
+          }
+        }
+      }
+    }
+  }
+
+  /// The report of gray sets' histograms, counted from images or read from stats files (then
+  /// without the distances' intervals and floors, which resample individual images).
+  func grayReport(_ sets: [(name: String, count: Int, histogram: PixelHistogram)], fromImages: Bool, context: RunContext) -> Report {
     var report = Report(metric: Self.name)
     let histograms = sets.map(\.histogram)
     var table = Table(name: "histogram", columns: ["set", "bin", "lo", "hi", "count", "density"])
@@ -85,11 +181,7 @@ public struct HistogramMetric: Metric, PluginDeclaration {
       report.scalars.append(("pairs", .array(pairs)))
       report.tables.append(pairTable)
     }
-    if let images {
-      let (records, notes) = distanceRecords(images, context: context)
-      report.records = records
-      report.lines += notes
-    } else if sets.count > 1 {
+    if !fromImages && sets.count > 1 {
       report.lines.append("no intervals or floors for the distances: a side is a stats file, and they resample individual images")
     }
 
@@ -108,23 +200,29 @@ public struct HistogramMetric: Metric, PluginDeclaration {
 }
 
 extension HistogramMetric {
-  /// TV, JS and W1 of every pair with 95% intervals (a seeded bootstrap over images: each image's
-  /// own histogram is resampled, each set independently) and, for pairs with the first set (the
-  /// real one), the floor: the same distances between two seeded halves of the first set, each of
-  /// the other set's size (or half the first set when it is smaller; a line says so).
+  /// TV, JS and W1 of every pair of channel `c` (space `space`) with 95% intervals (a seeded
+  /// Poisson bootstrap over images, each set independently) and, for pairs with the first set
+  /// (the real one), the floor: the same distances between two seeded halves of the first set,
+  /// each of the other set's size (or half the first set when it is smaller; a line says so).
   func distanceRecords(
-    _ sets: [ImageSet], channel: PixelHistogram.Channel = .all, space: String = "", context: RunContext
+    _ sets: [SetInfo], _ counted: [SetCounts], listed: [Int], channel c: Int, space: String, splits: [Int: FloorSplit], intervals: Bool
   ) -> (records: [ScalarRecord], notes: [String]) {
-    let perImage = sets.map { PixelHistogram.perImage($0, bins: bins, threads: context.threads, channel: channel) }
-    let plan = BootstrapPlan(replicates: bootstrap, seed: context.seed ^ 0x4157)
     var records: [ScalarRecord] = [], notes: [String] = []
+    let probabilities = counted.map { PixelHistogram(bins: bins, counts: $0.pooled[c]).probabilities }
     for a in 0..<sets.count {
       for b in (a + 1)..<sets.count {
-        let estimates = histogramDistanceEstimates(perImage[a], perImage[b], edges: bins.edges, plan: plan, threads: context.threads)
+        let estimates: HistogramDistanceEstimates
+        if intervals {
+          estimates = histogramDistanceEstimates(probabilities[a], probabilities[b], replicates: counted[a].replicates[c], counted[b].replicates[c], edges: bins.edges)
+        } else {
+          let p = probabilities[a], q = probabilities[b]
+          estimates = HistogramDistanceEstimates(
+            totalVariation: .bare(HistogramDistances.totalVariation(p, q)), jensenShannonBits: .bare(HistogramDistances.jensenShannonBits(p, q)),
+            wasserstein1: .bare(HistogramDistances.wasserstein1(p, q, edges: bins.edges)))
+        }
         var floors: (totalVariation: Double, jensenShannonBits: Double, wasserstein1: Double)?
-        if floor && a == 0 && sets[0].count >= 2 {
-          let split = FloorSplit(realCount: sets[0].count, target: sets[b].count, seed: context.seed ^ 0xF100)
-          floors = histogramDistanceFloor(perImage[0], split: split, edges: bins.edges)
+        if a == 0, let split = splits[listed[b]], let half = counted[0].halves[listed[b]]?[c] {
+          floors = histogramDistanceFloor(half.first, half.second, edges: bins.edges)
           if split.isReduced && (space.isEmpty || space == "R") {  // said once for a colour set
             notes.append(
               "\(sets[b].name) vs \(sets[0].name) floor: two halves of \(split.size) \(sets[0].name) images (fewer than the \(sets[b].count) compared; a smaller n raises the distances)")
@@ -146,10 +244,10 @@ extension HistogramMetric {
   ]
 
   /// RGB sets: a histogram per channel and of the luminance (a `channel` column in
-  /// histogram.csv); distances per channel, their mean over R, G and B, and the luminance's.
-  func evaluateColor(_ sets: [ImageSet], context: RunContext) throws -> Report {
+  /// histogram.csv, `histograms[set][c]` in `colorChannels` order); distances per channel, their
+  /// mean over R, G and B, and the luminance's.
+  func colorReport(_ sets: [SetInfo], histograms: [[PixelHistogram]], context: RunContext) -> Report {
     var report = Report(metric: Self.name)
-    let histograms = sets.map { set in Self.colorChannels.map { PixelHistogram(set, bins: bins, threads: context.threads, channel: $0.channel) } }
     var table = Table(name: "histogram", columns: ["set", "channel", "bin", "lo", "hi", "count", "density"])
     for (set, perChannel) in zip(sets, histograms) {
       for (c, histogram) in perChannel.enumerated() {
@@ -198,12 +296,6 @@ extension HistogramMetric {
     if !pairs.isEmpty {
       report.scalars.append(("pairs", .array(pairs)))
       report.tables.append(pairTable)
-    }
-    // intervals and floors per channel and for the luminance (records with space R, G, B, luma)
-    for (name, channel) in Self.colorChannels {
-      let (records, notes) = distanceRecords(sets, channel: channel, space: name, context: context)
-      report.records += records
-      report.lines += notes
     }
     if context.makeFigures {
       let charts = (0..<3).map { c -> Chart in

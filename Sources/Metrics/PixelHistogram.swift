@@ -122,8 +122,10 @@ extension PixelHistogram {
   /// or the luminance of an RGB set, binned as `init(_:bins:threads:channel:)` bins them), image
   /// after image: the pooled histogram is their sum, and a bootstrap resample's is their weighted
   /// sum (no image re-read).
-  public static func perImage(_ set: ImageSet, bins: Bins, threads: Int, channel: Channel = .all) -> PerImageHistograms {
-    var counts = [Int](repeating: 0, count: set.count * bins.count)
+  /// `images` picks a range of the set's images (all by default).
+  public static func perImage(_ set: ImageSet, images: Range<Int>? = nil, bins: Bins, threads: Int, channel: Channel = .all) -> PerImageHistograms {
+    let images = images ?? 0..<set.count
+    var counts = [Int](repeating: 0, count: images.count * bins.count)
     let table = (0...255).map { bins.index(of: Double($0) / 255) ?? -1 }
     let (first, step): (Int, Int)
     switch channel {
@@ -136,8 +138,8 @@ extension PixelHistogram {
       let out = SharedBuffer(buffer.baseAddress!)
       set.pixels.withUnsafeBufferPointer { pixels in
         let input = UncheckedBox(pixels)
-        try? parallelFor(set.count, threads: threads) { image in
-          let start = image * set.valuesPerImage, base = image * bins.count
+        try? parallelFor(images.count, threads: threads) { row in
+          let start = (images.lowerBound + row) * set.valuesPerImage, base = row * bins.count
           for i in stride(from: start + first, to: start + set.valuesPerImage, by: step) {
             let bin: Int
             if luma {

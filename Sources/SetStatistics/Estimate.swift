@@ -5,6 +5,9 @@ public enum IntervalMethod: String, Sendable, Codable, CaseIterable {
   /// Seeded percentile bootstrap over images, each set resampled independently, with the
   /// percentiles shifted by the replicates' bias (see `percentileInterval`).
   case bootstrapPercentile = "bootstrap-percentile-bias-shifted"
+  /// The same interval from a Poisson bootstrap (each image counted Poisson(1) times per
+  /// replicate), which streams: sets read a chunk at a time (the pixel histograms).
+  case poissonBootstrapPercentile = "poisson-bootstrap-percentile-bias-shifted"
   /// Wilson score interval of a binomial proportion.
   case wilson
   /// Student t interval of a mean.

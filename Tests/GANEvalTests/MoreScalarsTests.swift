@@ -36,7 +36,7 @@ final class MoreScalarsTests: XCTestCase {
     XCTAssertEqual(histogram.map { $0["metric"]! }, ["total_variation", "jensen_shannon_bits", "wasserstein1"])
     for row in histogram {
       let (value, low, high, floor) = (Double(row["value"]!)!, Double(row["ci_low"]!)!, Double(row["ci_high"]!)!, Double(row["floor"]!)!)
-      XCTAssertEqual(row["method"], "bootstrap-percentile-bias-shifted")
+      XCTAssertEqual(row["method"], "poisson-bootstrap-percentile-bias-shifted")
       XCTAssertEqual(row["set"], "blurred vs real")
       XCTAssertTrue(low <= value && value <= high, "\(row)")
       // blurring spreads the ink over many gray levels: far from the real set's own halves
@@ -56,6 +56,32 @@ final class MoreScalarsTests: XCTestCase {
     XCTAssertTrue(mixing["method"]!.hasPrefix("t over points"))
     XCTAssertEqual(Double(mixing["floor"]!)!, 300.0 / 599.0, accuracy: 1e-12, "the share of real points a fully mixed set would see")
     XCTAssertLessThan(Double(mixing["ci_low"]!)!, Double(mixing["value"]!)!)
+  }
+
+  /// Histogram and entropy read directories a chunk at a time: any chunk size gives the report of
+  /// the loaded sets, intervals and floors included (the bootstrap's weights follow each image's
+  /// place in the listing, and its sums are exact), with 1 or 2 threads.
+  func testStreamedSetsGiveTheLoadedSetsReportWhateverTheChunkSize() throws {
+    let dir = try sets()
+    let directories = [dir + "/real", dir + "/blurred"]
+    for threads in [1, 2] {
+      let context = RunContext(seed: 9, threads: threads, quiet: true)
+      let loaded = try loadSets(directories, context: context)
+      for name in ["histogram", "entropy"] {
+        let entry = try Catalogue.find(name, kind: .metric)
+        let options: [(String, String)] = name == "histogram" ? [("bootstrap", "40")] : []
+        let metric = try XCTUnwrap(try entry.makeMetric(try entry.values(options)) as? StreamingMetric, "\(name) streams")
+        let whole = try metric.evaluate(loaded, context: context)
+        for chunk in [97, 1000, 5000] {
+          let (streamed, read) = try metric.evaluate(streaming: try streamSets(directories, chunkSize: chunk, context: context), context: context)
+          XCTAssertEqual(read.map(\.count), [2500, 417])
+          XCTAssertEqual(streamed.records.map(\.row), whole.records.map(\.row), "\(name), chunks of \(chunk), \(threads) thread(s)")
+          XCTAssertEqual(streamed.tables.map { $0.csv() }, whole.tables.map { $0.csv() }, "\(name), chunks of \(chunk)")
+          XCTAssertEqual(streamed.lines, whole.lines)
+        }
+        XCTAssertFalse(whole.records.isEmpty)
+      }
+    }
   }
 
   func testJudgeHoldOutClassifyIntervalsAndFidExtras() throws {

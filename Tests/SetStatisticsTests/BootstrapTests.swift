@@ -131,7 +131,7 @@ final class BootstrapTests: XCTestCase {
     XCTAssertEqual(frechetDistanceEstimate(real: real, fake: fake, plan: BootstrapPlan(replicates: 0, seed: 7), threads: 2).method, .none)
   }
 
-  func testHistogramDistancesFromPerImageCounts() throws {
+  func testHistogramDistancesFromStreamedPerImageCounts() throws {
     // Per-image 256-level counts of 300 real digits and 300 others; TV/JS/W1 of the pooled counts.
     let digits = try RealData.digits()
     func counts(_ range: Range<Int>) -> PerImageHistograms {
@@ -139,15 +139,47 @@ final class BootstrapTests: XCTestCase {
       for (r, i) in range.enumerated() { for v in digits.image(i) { out[r * 256 + Int((Double(v) * 255).rounded())] += 1 } }
       return PerImageHistograms(bins: 256, counts: out)
     }
-    let a = counts(0..<300), b = counts(300..<600)
+    func pooled(_ h: PerImageHistograms) -> [Double] {
+      var sum = [Double](repeating: 0, count: 256)
+      for (i, c) in h.counts.enumerated() { sum[i % 256] += Double(c) }
+      let total = sum.reduce(0, +)
+      return sum.map { $0 / total }
+    }
+    let plan = BootstrapPlan(replicates: 60, seed: 1)
     let edges = (0...256).map { Double($0) / 256 }
-    let plan = BootstrapPlan(replicates: 50, seed: 1)
-    let e1 = histogramDistanceEstimates(a, b, edges: edges, plan: plan, threads: 1)
-    XCTAssertEqual(e1, histogramDistanceEstimates(a, b, edges: edges, plan: plan, threads: 2))
-    // Full-set values equal the distances of the pooled histograms.
-    let p = a.distribution(weights: [Int](repeating: 1, count: 300)), q = b.distribution(weights: [Int](repeating: 1, count: 300))
-    XCTAssertEqual(e1.totalVariation.value, HistogramDistances.totalVariation(p, q))
-    XCTAssertTrue(e1.totalVariation.low <= e1.totalVariation.high && e1.wasserstein1.low > 0)
+    // one pass, and the same images in three chunks (out of order): identical replicate counts
+    var a = ReplicateHistograms(bins: 256, plan: plan, set: 0), b = ReplicateHistograms(bins: 256, plan: plan, set: 1)
+    a.add(counts(0..<300), positions: Array(0..<300))
+    b.add(counts(300..<600), positions: Array(0..<300))
+    var chunked = ReplicateHistograms(bins: 256, plan: plan, set: 0)
+    for range in [200..<300, 0..<7, 7..<200] { chunked.add(counts(range), positions: Array(range)) }
+    XCTAssertEqual(chunked.counts, a.counts, "replicate counts do not depend on the chunks")
+    XCTAssertNotEqual(a.counts[0..<256], b.counts[0..<256], "sets draw their own weights")
+    // each replicate counts an image Poisson(1) times: on average once, sometimes 0 or 2+
+    var weights = [Double](repeating: 0, count: 60)
+    var all: [Double] = []
+    for position in 0..<2000 {
+      weights.withUnsafeMutableBufferPointer { plan.poissonWeights(set: 0, position: position, into: $0) }
+      all += weights
+    }
+    let mean = all.reduce(0, +) / Double(all.count)
+    let variance = all.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(all.count - 1)
+    XCTAssertEqual(mean, 1, accuracy: 0.02)
+    XCTAssertEqual(variance, 1, accuracy: 0.04)
+    XCTAssertEqual(Double(all.filter { $0 == 0 }.count) / Double(all.count), exp(-1), accuracy: 0.01)
+
+    let p = pooled(counts(0..<300)), q = pooled(counts(300..<600))
+    let e = histogramDistanceEstimates(p, q, replicates: a, b, edges: edges)
+    XCTAssertEqual(e.totalVariation.value, HistogramDistances.totalVariation(p, q), "the value is the full sets' distance")
+    XCTAssertEqual(e.totalVariation.method, .poissonBootstrapPercentile)
+    for estimate in [e.totalVariation, e.jensenShannonBits, e.wasserstein1] {
+      XCTAssertTrue(estimate.low < estimate.value && estimate.value < estimate.high, "\(estimate)")
+      XCTAssertEqual(estimate.replicates, 60)
+    }
+    let off = BootstrapPlan(replicates: 0, seed: 1)
+    let bare = histogramDistanceEstimates(
+      p, q, replicates: ReplicateHistograms(bins: 256, plan: off, set: 0), ReplicateHistograms(bins: 256, plan: off, set: 1), edges: edges)
+    XCTAssertEqual(bare.wasserstein1.method, .none)
   }
 
   func testSizeExtrapolationFindsTheInterceptOfFD() {
