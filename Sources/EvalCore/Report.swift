@@ -7,6 +7,8 @@ public struct Table: Sendable {
   public var name: String
   public var columns: [String]
   public var rows: [[String]]
+  /// More rows, after `rows`, kept in a temporary file (a row per image of a set of any size).
+  public var spool: TableSpool?
 
   public init(name: String, columns: [String], rows: [[String]] = []) {
     self.name = name
@@ -17,7 +19,65 @@ public struct Table: Sendable {
   public func csv() -> String {
     var text = CSV.record(columns)
     for row in rows { text += CSV.record(row) }
+    if let spool { try? spool.forEachPiece { text += String(decoding: $0, as: UTF8.self) } }
     return text
+  }
+
+  /// Writes the CSV text piece by piece (the spooled rows are never held whole).
+  public func write(into file: FileAppender) throws {
+    var text = CSV.record(columns)
+    for row in rows { text += CSV.record(row) }
+    try file.append(text)
+    try spool?.forEachPiece { try file.append($0) }
+  }
+}
+
+/// Table rows written to a temporary file as they are made, so a table with a row per image of
+/// millions of images does not sit in memory; the output writer copies them into place. The file
+/// goes when the spool does.
+public final class TableSpool: @unchecked Sendable {
+  public let path: String
+  private let file: FileAppender
+  public private(set) var count = 0
+
+  public init() throws {
+    var template = Array((NSTemporaryDirectory() + "/gan-eval-rows-XXXXXX").utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    if fd < 0 {
+      throw EvalError.cannotWrite(path: NSTemporaryDirectory(), reason: "cannot create a temporary file (\(String(cString: strerror(errno)))); set TMPDIR to a writable directory")
+    }
+    close(fd)
+    path = String(cString: template)
+    file = try FileAppender(path)
+  }
+
+  public func append(_ rows: [[String]]) throws {
+    var text = ""
+    for row in rows { text += CSV.record(row) }
+    try file.append(text)
+    count += rows.count
+  }
+
+  /// The spooled CSV text, in pieces of up to 1 MiB.
+  public func forEachPiece(_ body: ([UInt8]) throws -> Void) throws {
+    let fd = open(path, O_RDONLY)
+    if fd < 0 { throw EvalError.badFile(path: path, reason: "cannot reopen the spooled rows (\(String(cString: strerror(errno))))") }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+      let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+      if got < 0 {
+        if errno == EINTR { continue }
+        throw EvalError.badFile(path: path, reason: "cannot read the spooled rows (\(String(cString: strerror(errno))))")
+      }
+      if got == 0 { return }
+      try body(Array(buffer[0..<got]))
+    }
+  }
+
+  deinit {
+    try? file.close()
+    unlink(path)
   }
 }
 

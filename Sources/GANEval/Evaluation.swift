@@ -92,15 +92,15 @@ public enum Evaluation {
   static func stream(
     _ directory: String, through transform: any ImageByImageTransform, output: String, overwrite: Bool, context: RunContext
   ) throws -> (input: SetShape, output: SetShape) {
-    let files = try SampleDirectory.listImages(in: directory)
-    guard !files.isEmpty else { throw EvalError.badFile(path: directory, reason: "contains no PNG images nor JPEGs (looked in all subdirectories)") }
-    let labels = SampleDirectory.labelsOf(files, labelMap: try SampleDirectory.readLabelFile(in: directory))
+    let count = try SampleDirectory.countImages(in: directory)
+    guard count > 0 else { throw EvalError.badFile(path: directory, reason: "contains no PNG images nor JPEGs (looked in all subdirectories)") }
+    let labelMap = try SampleDirectory.readLabelFile(in: directory)
     let name = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
     var written: SetShape?
     var outFiles: [String] = [], outLabels: [String?] = []
     var read: SetInfo?
     try buildDirectoryAtomically(output, overwrite: overwrite) { staging in
-      read = try readInChunks(directory, files: files, labels: labels, name: name, verb: "filtering", context: context) { chunk, _ in
+      read = try readInChunks(directory, count: count, labelMap: labelMap, name: name, verb: "filtering", context: context) { chunk, _ in
         let result = try transform.apply(chunk, context: context)
         try ImageSetWriter.writeImages(result, into: staging, reportAs: output, threads: context.threads)
         outFiles += result.files

@@ -15,7 +15,7 @@ public enum OutputWriter {
     var written: [String] = []
     for table in report.tables {
       let path = directory + "/" + table.name + ".csv"
-      try writeTextAtomically(path, table.csv())
+      try writeFileAtomically(path) { try table.write(into: $0) }
       written.append(path)
     }
     for figure in report.figures {

@@ -89,7 +89,8 @@ private final class RunShape: @unchecked Sendable {
 
 /// The sample directories of a run as streamed sets, read `StatsRun.defaultChunkSize` images at
 /// a time by a `StreamingMetric`: the same names, size, colour and `--skip-bad` rules as
-/// `loadSets`, with one chunk of pixels held at a time.
+/// `loadSets`, with one chunk of pixels held at a time. The file list is not held either: each
+/// directory is counted, then walked in its sorted order as it is read.
 public func streamSets(_ directories: [String], chunkSize: Int = StatsRun.defaultChunkSize, context: RunContext) throws -> [StreamedSet] {
   precondition(chunkSize > 0, "a chunk holds at least one image")
   if !context.setNames.isEmpty && context.setNames.count != directories.count {
@@ -100,59 +101,64 @@ public func streamSets(_ directories: [String], chunkSize: Int = StatsRun.defaul
   var names: [String] = []
   var sets: [StreamedSet] = []
   for (index, directory) in directories.enumerated() {
-    let files = try SampleDirectory.listImages(in: directory)
-    guard !files.isEmpty else {
+    let total = try SampleDirectory.countImages(in: directory)
+    guard total > 0 else {
       throw EvalError.badFile(path: directory, reason: "contains no PNG images nor JPEGs (looked in all subdirectories)")
     }
-    let labels = SampleDirectory.labelsOf(files, labelMap: try SampleDirectory.readLabelFile(in: directory))
+    let labelMap = try SampleDirectory.readLabelFile(in: directory)
     var name = context.setNames.isEmpty ? URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent : context.setNames[index]
     if names.contains(name) { name += "#\(index + 1)" }
     names.append(name)
-    sets.append(StreamedSet(name: name, source: directory, listedCount: files.count) { [name] body in
-      try readInChunks(directory, files: files, labels: labels, name: name, shape: shape, chunkSize: chunkSize, context: context, body)
+    sets.append(StreamedSet(name: name, source: directory, listedCount: total) { [name] body in
+      try readInChunks(directory, count: total, labelMap: labelMap, name: name, shape: shape, chunkSize: chunkSize, context: context, body)
     })
   }
   return sets
 }
 
-/// Reads `files` of `directory` in chunks of `chunkSize`, giving `body` each chunk and its images'
-/// positions in `files`. The first chunk read in the run fixes the size (later images must match
-/// or, with `--resize`, are resized) and the channels (a set or chunk that differs is refused,
-/// naming two files). Checks for Ctrl-C between chunks.
+/// Reads the `count` images of `directory` in its sorted order, `chunkSize` at a time, giving
+/// `body` each chunk and its images' positions in that order (`labelMap`: its labels.csv, if
+/// any). The first chunk read in the run fixes the size (later images must match or, with
+/// `--resize`, are resized) and the channels (a set or chunk that differs is refused, naming two
+/// files). Checks for Ctrl-C between chunks.
 func readInChunks(
-  _ directory: String, files: [String], labels: [String?], name: String, chunkSize: Int = StatsRun.defaultChunkSize,
+  _ directory: String, count: Int, labelMap: [String: String]?, name: String, chunkSize: Int = StatsRun.defaultChunkSize,
   verb: String = "loading", context: RunContext, _ body: (ImageSet, [Int]) throws -> Void
 ) throws -> SetInfo {
-  try readInChunks(directory, files: files, labels: labels, name: name, shape: RunShape(), chunkSize: chunkSize, verb: verb, context: context, body)
+  try readInChunks(
+    directory, count: count, labelMap: labelMap, name: name, shape: RunShape(), chunkSize: chunkSize, verb: verb, context: context, body)
 }
 
 private func readInChunks(
-  _ directory: String, files: [String], labels: [String?], name: String, shape: RunShape, chunkSize: Int = StatsRun.defaultChunkSize,
+  _ directory: String, count total: Int, labelMap: [String: String]?, name: String, shape: RunShape, chunkSize: Int = StatsRun.defaultChunkSize,
   verb: String = "loading", context: RunContext, _ body: (ImageSet, [Int]) throws -> Void
 ) throws -> SetInfo {
   var options = LoadOptions(skipBad: context.skipBad, resize: context.resize, threads: context.threads)
   options.color = context.color
-  let progress = ProgressReporter("\(verb) \(directory)", total: files.count, quiet: context.quiet)
-  var info = SetInfo(name: name, source: directory, count: 0, width: 0, height: 0, channels: 0, labels: [], skipped: [])
-  for start in stride(from: 0, to: files.count, by: chunkSize) {
+  let progress = ProgressReporter("\(verb) \(directory)", total: total, quiet: context.quiet)
+  var info = SetInfo(name: name, source: directory, count: 0, width: 0, height: 0, channels: 0, classes: [], isLabelled: true, skipped: [])
+  var classes = Set<String>()
+  var kinds = Set<String>()
+  func read(_ files: [String], from start: Int) throws {
     if context.shouldStop() { throw EvalError.badParameter(name: directory, reason: "stopped before the end; nothing written") }
-    let range = start..<min(files.count, start + chunkSize)
+    kinds.insert(SampleDirectory.kind(of: files))
+    let labels = SampleDirectory.labelsOf(files, labelMap: labelMap)
     if let first = shape.first { options.targetSize = (first.width, first.height) }
     options.progress = progress
     var chunk: ImageSet
     do {
-      chunk = try SampleDirectory.load(directory, files: Array(files[range]), labels: Array(labels[range]), name: name, options: options)
+      chunk = try SampleDirectory.load(directory, files: files, labels: labels, name: name, options: options)
     } catch let error as EvalError where context.skipBad {
       // every file of this chunk is bad: skip each with its own reason and go on
       _ = error
       var one = options
       one.progress = nil
-      for index in range {
+      for (file, label) in zip(files, labels) {
         do {
-          _ = try SampleDirectory.load(directory, files: [files[index]], labels: [labels[index]], options: one)
+          _ = try SampleDirectory.load(directory, files: [file], labels: [label], options: one)
         } catch let reason as EvalError { info.skipped.append(reason) }
       }
-      continue
+      return
     }
     if let first = shape.first, first.channels != chunk.channels {
       let kind = { (channels: Int) in channels == 3 ? "RGB" : "gray" }
@@ -164,21 +170,40 @@ private func readInChunks(
     // the positions of the images read: the chunk keeps the files' order, skipping bad ones
     var positions: [Int] = []
     positions.reserveCapacity(chunk.count)
-    var next = range.lowerBound
+    var next = 0
     for file in chunk.files {
       while files[next] != file { next += 1 }
-      positions.append(next)
+      positions.append(start + next)
       next += 1
     }
     info.count += chunk.count
     (info.width, info.height, info.channels) = (chunk.width, chunk.height, chunk.channels)
-    info.labels += chunk.labels
+    for label in chunk.labels {
+      if let label { classes.insert(label) } else { info.isLabelled = false }
+    }
     info.skipped += chunk.skipped
     try body(chunk, positions)
   }
+  var (pending, start, seen) = ([String](), 0, 0)
+  pending.reserveCapacity(chunkSize)
+  try SampleDirectory.forEachImage(in: directory) { file in
+    pending.append(file)
+    seen += 1
+    if pending.count == chunkSize {
+      try read(pending, from: start)
+      start += pending.count
+      pending.removeAll(keepingCapacity: true)
+    }
+  }
+  if !pending.isEmpty { try read(pending, from: start) }
+  guard seen == total else {
+    throw EvalError.badFile(path: directory, reason: "changed while it was read (\(total) images, then \(seen)); run the command again")
+  }
   progress.finish()
   guard info.count > 0 else {
-    throw EvalError.badFile(path: directory, reason: "none of its \(files.count) \(SampleDirectory.kind(of: files)) files could be read")
+    let kind = kinds.count == 1 ? kinds.first! : "image"
+    throw EvalError.badFile(path: directory, reason: "none of its \(total) \(kind) files could be read")
   }
+  info.classes = classes.sorted(by: naturalOrder)
   return info
 }

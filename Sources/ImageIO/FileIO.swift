@@ -42,12 +42,24 @@ public func readFile(_ path: String, maxBytes: Int? = nil) throws -> [UInt8] {
 /// Writes a file under a temporary name in the same directory, then renames it into place, so a
 /// reader never sees half a file and an interrupted run leaves no partial output.
 public func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
+  try writeFileAtomically(path) { file in try file.append(bytes) }
+}
+
+/// Like `writeFileAtomically(_:_:)` for a file written piece by piece: `produce` appends.
+public func writeFileAtomically(_ path: String, produce: (FileAppender) throws -> Void) throws {
   let directory = (path as NSString).deletingLastPathComponent
   if !directory.isEmpty { try makeDirectory(directory) }
   removeAbandonedStaging(for: path)
   let temporary = temporaryName(for: path)
   do {
-    try writeFile(temporary, bytes, reportAs: path)
+    let file = try FileAppender(temporary, reportAs: path)
+    do {
+      try produce(file)
+    } catch {
+      try? file.close()
+      throw error
+    }
+    try file.close()
   } catch {
     unlink(temporary)
     throw error
@@ -61,23 +73,56 @@ public func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
 
 /// Writes a file in place; for files inside a directory that `buildDirectoryAtomically` stages.
 public func writeFile(_ path: String, _ bytes: [UInt8], reportAs shownPath: String? = nil) throws {
-  let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-  if fd < 0 { throw EvalError.cannotWrite(path: shownPath ?? path, reason: String(cString: strerror(errno))) }
-  var failure: String?
-  bytes.withUnsafeBytes { buffer in
-    var written = 0
-    while written < buffer.count {
-      let n = write(fd, buffer.baseAddress! + written, buffer.count - written)
-      if n < 0 {
-        if errno == EINTR { continue }
-        failure = String(cString: strerror(errno))
-        return
-      }
-      written += n
-    }
+  let file = try FileAppender(path, reportAs: shownPath)
+  do {
+    try file.append(bytes)
+  } catch {
+    try? file.close()
+    throw error
   }
-  if close(fd) != 0, failure == nil { failure = String(cString: strerror(errno)) }
-  if let failure { throw EvalError.cannotWrite(path: shownPath ?? path, reason: failure) }
+  try file.close()
+}
+
+/// A file being written (created or truncated), appended to piece by piece; errors (a full disk)
+/// name `reportAs`, the path the user knows.
+public final class FileAppender {
+  private var fd: Int32
+  private let shownPath: String
+
+  public init(_ path: String, reportAs shownPath: String? = nil) throws {
+    self.shownPath = shownPath ?? path
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    if fd < 0 { throw EvalError.cannotWrite(path: self.shownPath, reason: String(cString: strerror(errno))) }
+  }
+
+  public func append(_ bytes: some ContiguousBytes) throws {
+    var failure: String?
+    bytes.withUnsafeBytes { buffer in
+      var written = 0
+      while written < buffer.count {
+        let n = write(fd, buffer.baseAddress! + written, buffer.count - written)
+        if n < 0 {
+          if errno == EINTR { continue }
+          failure = String(cString: strerror(errno))
+          return
+        }
+        written += n
+      }
+    }
+    if let failure { throw EvalError.cannotWrite(path: shownPath, reason: failure) }
+  }
+
+  public func append(_ text: String) throws { try append(Array(text.utf8)) }
+
+  /// Closes the file (a failed close, e.g. a full disk on NFS, is an error).
+  public func close() throws {
+    guard fd >= 0 else { return }
+    let result = Glibc.close(fd)
+    fd = -1
+    if result != 0 { throw EvalError.cannotWrite(path: shownPath, reason: String(cString: strerror(errno))) }
+  }
+
+  deinit { if fd >= 0 { _ = Glibc.close(fd) } }
 }
 
 /// Writes UTF-8 text atomically.

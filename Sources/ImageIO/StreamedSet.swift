@@ -9,23 +9,27 @@ public struct SetInfo: Sendable {
   public var width: Int
   public var height: Int
   public var channels: Int
-  /// One label per image read (nil where unknown), in read order.
-  public var labels: [String?]
+  /// The distinct labels, in natural order.
+  public var classes: [String]
+  /// True when every image read has a label.
+  public var isLabelled: Bool
   public var skipped: [EvalError]
 
-  public init(name: String, source: String, count: Int, width: Int, height: Int, channels: Int, labels: [String?], skipped: [EvalError]) {
+  public init(
+    name: String, source: String, count: Int, width: Int, height: Int, channels: Int, classes: [String], isLabelled: Bool, skipped: [EvalError]
+  ) {
     (self.name, self.source, self.count, self.width, self.height, self.channels) = (name, source, count, width, height, channels)
-    (self.labels, self.skipped) = (labels, skipped)
+    (self.classes, self.isLabelled, self.skipped) = (classes, isLabelled, skipped)
   }
 
   public var isColor: Bool { channels == 3 }
-  public var isLabelled: Bool { !labels.isEmpty && labels.allSatisfy { $0 != nil } }
-  public var classes: [String] { Array(Set(labels.compactMap { $0 })).sorted(by: naturalOrder) }
 }
 
 extension ImageSet {
   public var info: SetInfo {
-    SetInfo(name: name, source: source, count: count, width: width, height: height, channels: channels, labels: labels, skipped: skipped)
+    SetInfo(
+      name: name, source: source, count: count, width: width, height: height, channels: channels, classes: classes, isLabelled: isLabelled,
+      skipped: skipped)
   }
 }
 

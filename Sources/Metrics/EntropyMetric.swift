@@ -61,44 +61,64 @@ public struct EntropyMetric: StreamingMetric, PluginDeclaration {
     return values
   }
 
-  /// Reads each set a chunk at a time, keeping only the per-image entropies (and, for RGB sets,
-  /// the per-channel ones), so a directory of any size is evaluated in bounded memory.
+  /// Reads each set a chunk at a time. Each image's row of entropy.csv (file, label, entropy and,
+  /// for RGB sets, the channels' entropies) goes to a temporary file as it is made; only each
+  /// image's entropy and label are kept (for the summaries and intervals), so memory holds a
+  /// chunk and two numbers per image, whatever the number of images.
   public func evaluate(streaming streamed: [StreamedSet], context: RunContext) throws -> (report: Report, sets: [SetInfo]) {
     var sets: [SetInfo] = []
-    var files: [[String]] = [], all: [[Double]] = [], channels: [[[Double]]] = []
+    var all: [[Double]] = [], labels: [[Int32]] = [], classNames: [[String]] = []
+    var table: Table?
     for set in streamed {
-      var names: [String] = [], values: [Double] = [], perChannel: [[Double]] = [[], [], []]
+      var values: [Double] = [], labelIndex: [Int32] = [], names: [String: Int32] = [:], order: [String] = []
       let info = try set.read { chunk, _ in
-        names += chunk.files
-        values += Self.entropies(chunk, threads: context.threads)
-        if chunk.isColor { for c in 0..<3 { perChannel[c] += Self.channelEntropies(chunk, channel: c, threads: context.threads) } }
+        if table == nil {
+          table = Table(name: "entropy", columns: ["set", "file", "label", "entropy_bits"] + (chunk.isColor ? ["entropy_r_bits", "entropy_g_bits", "entropy_b_bits"] : []))
+          table!.spool = try TableSpool()
+        }
+        let bits = Self.entropies(chunk, threads: context.threads)
+        let perChannel = chunk.isColor ? (0..<3).map { Self.channelEntropies(chunk, channel: $0, threads: context.threads) } : []
+        var rows: [[String]] = []
+        rows.reserveCapacity(chunk.count)
+        for i in 0..<chunk.count {
+          rows.append([chunk.name, chunk.files[i], chunk.labels[i] ?? "", csvNumber(bits[i])] + perChannel.map { csvNumber($0[i]) })
+          if let label = chunk.labels[i] {
+            if names[label] == nil {
+              names[label] = Int32(order.count)
+              order.append(label)
+            }
+            labelIndex.append(names[label]!)
+          } else {
+            labelIndex.append(-1)
+          }
+        }
+        try table!.spool!.append(rows)
+        values += bits
       }
       sets.append(info)
-      files.append(names)
       all.append(values)
-      channels.append(perChannel)
+      labels.append(labelIndex)
+      classNames.append(order)
     }
-    return (try report(sets, files: files, entropies: all, channels: channels, context: context), sets)
+    return (try report(sets, entropies: all, labels: labels, classNames: classNames, table: table!, context: context), sets)
   }
 
-  /// The report from every set's per-image entropies (`channels[s]`: R, G and B, or empty lists
-  /// for a gray set).
-  func report(_ sets: [SetInfo], files: [[String]], entropies all: [[Double]], channels: [[[Double]]], context: RunContext) throws -> Report {
+  /// The report from every set's per-image entropies and labels (`labels[s][i]` indexes
+  /// `classNames[s]`, −1 for none), with `table`'s per-image rows.
+  func report(
+    _ sets: [SetInfo], entropies all: [[Double]], labels: [[Int32]], classNames: [[String]], table: Table, context: RunContext
+  ) throws -> Report {
     var report = Report(metric: Self.name)
-    let color = sets.contains(where: \.isColor)
-    var table = Table(name: "entropy", columns: ["set", "file", "label", "entropy_bits"] + (color ? ["entropy_r_bits", "entropy_g_bits", "entropy_b_bits"] : []))
     var perSet: [(String, JSON)] = []
     for (s, set) in sets.enumerated() {
-      let values = all[s], perChannel = channels[s]
-      for i in 0..<set.count {
-        table.rows.append([set.name, files[s][i], set.labels[i] ?? "", csvNumber(values[i])] + (color ? perChannel.map { $0.isEmpty ? "" : csvNumber($0[i]) } : []))
-      }
+      let values = all[s]
       let summary = SampleSummary(values)
       var entry: [(String, JSON)] = [("all", summary.json)]
-      if set.labels.contains(where: { $0 != nil }) {
+      if labels[s].contains(where: { $0 >= 0 }) {
         var byClass: [(String, JSON)] = []
-        for label in set.classes {
-          byClass.append((label, SampleSummary(values.indices.filter { set.labels[$0] == label }.map { values[$0] }).json))
+        for label in classNames[s].sorted(by: naturalOrder) {
+          let index = Int32(classNames[s].firstIndex(of: label)!)
+          byClass.append((label, SampleSummary(values.indices.filter { labels[s][$0] == index }.map { values[$0] }).json))
         }
         entry.append(("by_class", .object(byClass)))
       }

@@ -60,13 +60,26 @@ public struct HistogramMetric: StreamingMetric, PluginDeclaration {
           counts = SetCounts(
             bins: bins, channels: channels.count, replicates: withIntervals ? plan : nil, set: s, halves: s == 0 ? Array(halves.keys) : [])
         }
-        // per-image counts of at most `perImageBudget` values at a time
-        let rows = max(1, Self.perImageBudget / bins.count)
-        for start in stride(from: 0, to: chunk.count, by: rows) {
-          let range = start..<min(chunk.count, start + rows)
-          for (c, channel) in channels.enumerated() {
+        for (c, channel) in channels.enumerated() {
+          // pooled and floor halves: counted pixel by pixel (any number of bins)
+          counts!.pooled[c] = zip(counts!.pooled[c], PixelHistogram(chunk, bins: bins, threads: context.threads, channel: channel).counts).map(+)
+          if s == 0 {
+            for (target, member) in halves {
+              for half in [UInt8(1), 2] {
+                let picked = positions.indices.filter { member[positions[$0]] == half }
+                guard !picked.isEmpty else { continue }
+                let counted = PixelHistogram(chunk.subset(picked), bins: bins, threads: context.threads, channel: channel).counts
+                counts!.addHalf(counted, target: target, channel: c, second: half == 2)
+              }
+            }
+          }
+          // the bootstrap: each image's own counts, at most `perImageBudget` values at a time
+          guard withIntervals else { continue }
+          let rows = max(1, Self.perImageBudget / bins.count)
+          for start in stride(from: 0, to: chunk.count, by: rows) {
+            let range = start..<min(chunk.count, start + rows)
             let each = PixelHistogram.perImage(chunk, images: range, bins: bins, threads: context.threads, channel: channel)
-            counts!.add(each, channel: c, positions: Array(positions[range]), halves: s == 0 ? halves : [:])
+            counts!.replicates[c].add(each, positions: Array(positions[range]))
           }
         }
       }
@@ -75,7 +88,7 @@ public struct HistogramMetric: StreamingMetric, PluginDeclaration {
     }
     var records: [ScalarRecord] = [], notes: [String] = []
     if streamed.count > 1 && plan.isEnabled && !withIntervals {
-      notes.append("no intervals for the distances: \(bins.count) bins × \(plan.replicates) replicates exceed the \(Self.replicateBudget) counts a set may hold; pass fewer --bins or --bootstrap")
+      notes.append("no intervals for the distances: \(bins.count) bins × \(plan.replicates) replicates exceed \(Self.replicateBudget) (each image would add that many counts); pass fewer --bins or --bootstrap")
     }
     let spaces = sets.contains(where: \.isColor) ? Self.colorChannels.map(\.name) : [""]
     for (c, space) in spaces.enumerated() {
@@ -97,8 +110,9 @@ public struct HistogramMetric: StreamingMetric, PluginDeclaration {
 
   /// Per-image counts held at once (values): a chunk is binned this many at a time.
   static let perImageBudget = 1 << 22
-  /// Replicate counts a set may hold per channel (B × bins): 2²⁴ Float64 values, 128 MB.
-  static let replicateBudget = 1 << 24
+  /// The largest B × bins with intervals: each image adds B weighted copies of its bins' counts
+  /// (2²⁰: 4,096 bins at the default B = 200 is 0.8 M multiply-adds per image).
+  static let replicateBudget = 1 << 20
 
   /// What one set adds up while it streams past, per channel: the pooled counts, the bootstrap
   /// replicates' counts, and for the first set the floor halves' counts (by target size).
@@ -114,21 +128,9 @@ public struct HistogramMetric: StreamingMetric, PluginDeclaration {
       halves = Dictionary(uniqueKeysWithValues: targets.map { ($0, [(first: [Double], second: [Double])](repeating: (empty, empty), count: channels)) })
     }
 
-    mutating func add(_ each: PerImageHistograms, channel c: Int, positions: [Int], halves membership: [Int: [UInt8]]) {
-      let bins = each.bins
-      for image in 0..<each.images {
-        for b in 0..<bins { pooled[c][b] += each.counts[image * bins + b] }
-      }
-      if !replicates.isEmpty { replicates[c].add(each, positions: positions) }
-      for (target, member) in membership {
-        for (image, position) in positions.enumerated() where member[position] != 0 {
-          let row = each.counts[(image * bins)..<((image + 1) * bins)]
-          if member[position] == 1 {
-            for (b, count) in row.enumerated() { halves[target]![c].first[b] += Double(count) }
-          } else {
-            for (b, count) in row.enumerated() { halves[target]![c].second[b] += Double(count) }
-          }
-        }
+    mutating func addHalf(_ counted: [Int], target: Int, channel c: Int, second: Bool) {
+      for (b, count) in counted.enumerated() where count > 0 {
+        if second { halves[target]![c].second[b] += Double(count) } else { halves[target]![c].first[b] += Double(count) }
       }
     }
   }
