@@ -4,7 +4,9 @@
 Usage: bench/bench.py BIN   (make bench does set-up first)
 Workloads on the 60,000 Fashion-MNIST training images written as PNGs:
   load + entropy, load + histogram (gan-eval on 2 threads vs Pillow + scikit-image / numpy),
-  load + Gaussian filter + write PNGs (gan-eval on 2 threads vs Pillow + scipy.ndimage).
+  load + Gaussian filter + write PNGs (gan-eval on 2 threads vs Pillow + scipy.ndimage);
+and the same three on 50,000 colour images: the first 50,000 training images painted as
+Colored-MNIST is (scripts/colored_mnist.py's colours, seed 0), imported from an .npz as RGB PNGs.
 Each gan-eval run is repeated 3 times (median); the Python peer runs once per task (it is slow and
 its spread is small against the ratio). Peak memory is the maximum resident set size (GNU time).
 """
@@ -37,11 +39,40 @@ def main():
     os.symlink(train, os.path.join(all70k, "train"))
     os.symlink(test, os.path.join(all70k, "test"))
 
+    color = colored_fashion(50000)
+    rows = run_tasks(train, 60000, "")
+    color_rows = run_tasks(color, 50000, "-rgb")
+
+    mem_s, mem_mb, _ = timed([BIN, "entropy", all70k, "--threads", "2", "--quiet", "--out", fresh(os.path.join(WORK, "out-70k"))])
+    write_results(rows, color_rows, mem_s, mem_mb, import_s, import_mb)
+
+
+def colored_fashion(count):
+    """The first `count` Fashion-MNIST training images in Colored-MNIST's colours, as RGB PNGs."""
+    target = os.path.join(WORK, f"fashion-rgb-{count}")
+    if os.path.isdir(target):
+        return target
+    npz = os.path.join(WORK, f"fashion-rgb-{count}.npz")
+    code = (
+        "import gzip, sys, numpy as np; sys.path.insert(0, 'scripts'); from colored_mnist import colour; "
+        f"x = np.frombuffer(gzip.open('{FASHION}/train-images-idx3-ubyte.gz').read(), np.uint8, offset=16).reshape(-1, 28, 28)[:{count}]; "
+        f"y = np.frombuffer(gzip.open('{FASHION}/train-labels-idx1-ubyte.gz').read(), np.uint8, offset=8)[:{count}].astype(np.int64); "
+        f"np.savez('{npz}', x=colour(x.astype(np.float64), y, 0), y=y)"
+    )
+    subprocess.run([PY, "-c", code], check=True, cwd=ROOT)
+    subprocess.run([BIN, "import", npz, "--out", target + ".partial", "--overwrite", "--quiet"], check=True)
+    os.rename(target + ".partial", target)
+    os.remove(npz)
+    return target
+
+
+def run_tasks(images, count, suffix):
+    """gan-eval (median of 3) and the Python peer (1 run) on entropy, histogram and the filter."""
     rows = []
     tasks = [
-        ("load + entropy", "entropy", ["entropy", train, "--threads", "2", "--quiet"]),
-        ("load + histogram (256 bins)", "histogram", ["histogram", train, "--threads", "2", "--quiet"]),
-        ("load + Gaussian filter σ=1 + write PNGs", "gaussian", ["filter", train, "--sigma", "1", "--threads", "2", "--quiet", "--overwrite"]),
+        ("load + entropy", "entropy", ["entropy", images, "--threads", "2", "--quiet"]),
+        ("load + histogram (256 bins)", "histogram", ["histogram", images, "--threads", "2", "--quiet"]),
+        ("load + Gaussian filter σ=1 + write PNGs", "gaussian", ["filter", images, "--sigma", "1", "--threads", "2", "--quiet", "--overwrite"]),
     ]
     for label, task, args in tasks:
         ours = []
@@ -54,14 +85,27 @@ def main():
         our_s = statistics.median(w for w, _ in ours)
         our_mb = max(r for _, r in ours)
         out = fresh(os.path.join(WORK, f"py-{task}"))
-        wall, py_mb, stdout = timed([PY, os.path.join(ROOT, "bench/python_peer.py"), task, train, out])
+        wall, py_mb, stdout = timed([PY, os.path.join(ROOT, "bench/python_peer.py"), task + suffix, images, out])
         peer = json.loads(stdout.strip().splitlines()[-1])
-        assert peer["images"] == 60000, peer
-        rows.append(dict(label=label, n=60000, ours=our_s, ours_mb=our_mb, peer=wall, peer_inner=peer["seconds"], peer_mb=py_mb))
-        print(f"{label}: gan-eval {our_s:.2f} s, python {wall:.2f} s, ratio {wall / our_s:.1f}x", file=sys.stderr)
+        assert peer["images"] == count, peer
+        rows.append(dict(label=label, n=count, ours=our_s, ours_mb=our_mb, peer=wall, peer_inner=peer["seconds"], peer_mb=py_mb))
+        print(f"{label}{suffix}: gan-eval {our_s:.2f} s, python {wall:.2f} s, ratio {wall / our_s:.1f}x", file=sys.stderr)
+    return rows
 
-    mem_s, mem_mb, _ = timed([BIN, "entropy", all70k, "--threads", "2", "--quiet", "--out", fresh(os.path.join(WORK, "out-70k"))])
 
+def table(rows):
+    lines = [
+        "| task | N | gan-eval (s) | Python peer (s) | speed-up (peer / gan-eval) | gan-eval images/s | peak RSS gan-eval / peer (MiB) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['label']} | {r['n']:,} | {r['ours']:.2f} | {r['peer']:.2f} | **{r['peer'] / r['ours']:.1f}×** | "
+            f"{r['n'] / r['ours']:,.0f} | {r['ours_mb']:.0f} / {r['peer_mb']:.0f} |")
+    return lines
+
+
+def write_results(rows, color_rows, mem_s, mem_mb, import_s, import_mb):
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     lines = [
         "## Pixel metrics and the Gaussian filter",
@@ -73,14 +117,14 @@ def main():
         "",
         "60,000 Fashion-MNIST training images (28×28 PNG):",
         "",
-        "| task | N | gan-eval (s) | Python peer (s) | speed-up (peer / gan-eval) | gan-eval images/s | peak RSS gan-eval / peer (MiB) |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r['label']} | {r['n']:,} | {r['ours']:.2f} | {r['peer']:.2f} | **{r['peer'] / r['ours']:.1f}×** | "
-            f"{r['n'] / r['ours']:,.0f} | {r['ours_mb']:.0f} / {r['peer_mb']:.0f} |")
-    lines += [
+    ] + table(rows) + [
+        "",
+        "50,000 colour images (28×28 RGB PNG: the first 50,000 Fashion-MNIST training images in Colored-MNIST's colours, "
+        "scripts/colored_mnist.py seed 0). gan-eval keeps RGB; the peer computes what gan-eval reports for a colour set: "
+        "the entropy of the H×W×3 array and of each channel, histograms of R, G, B and the luminance (`convert('L')`), "
+        "and the filter with σ = (1, 1, 0):",
+        "",
+    ] + table(color_rows) + [
         "",
         "Both sides time the whole job as a user runs it: process start, directory scan, PNG decoding, the metric and "
         "writing the output (entropy.csv / histogram.csv / the filtered PNG set). The peer's code is bench/python_peer.py: "
