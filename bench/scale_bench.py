@@ -147,8 +147,8 @@ def main():
     lines += [
         "- Before they streamed, `entropy` and `histogram` held every image: 3,362 and 3,117 MB at 1M on this machine",
         "  (12.8× their 70k figure).",
-        "- Per set, the streaming commands hold one chunk (2,048 images) and O(N) scalars: the file list, and for `entropy`",
-        "  the per-image values its table lists; `histogram`'s intervals hold B × bins counts per set and channel.",
+        "- Per set, the streaming commands hold one chunk (2,048 images) and no file list (a directory is counted, then walked",
+        "  in its sorted order); `entropy` keeps two numbers per image (entropy and label: 12 bytes) and spools entropy.csv's rows to a temporary file; `histogram`'s intervals hold B × bins counts per set and channel.",
         "",
         "One pass (`stats --features pixels`, 2 threads) against 4 shards run 2 at a time (1 thread each, `xargs -P 2`), then `merge`:",
         "",

@@ -71,6 +71,9 @@ public struct EntropyMetric: StreamingMetric, PluginDeclaration {
     var table: Table?
     for set in streamed {
       var values: [Double] = [], labelIndex: [Int32] = [], names: [String: Int32] = [:], order: [String] = []
+      // the listed count is the most a set can read: no growth by doubling past it
+      values.reserveCapacity(set.listedCount)
+      labelIndex.reserveCapacity(set.listedCount)
       let info = try set.read { chunk, _ in
         if table == nil {
           table = Table(name: "entropy", columns: ["set", "file", "label", "entropy_bits"] + (chunk.isColor ? ["entropy_r_bits", "entropy_g_bits", "entropy_b_bits"] : []))
@@ -100,28 +103,55 @@ public struct EntropyMetric: StreamingMetric, PluginDeclaration {
       labels.append(labelIndex)
       classNames.append(order)
     }
-    return (try report(sets, entropies: all, labels: labels, classNames: classNames, table: table!, context: context), sets)
+    return (try report(sets, entropies: &all, labels: labels, classNames: classNames, table: table!, context: context), sets)
   }
 
   /// The report from every set's per-image entropies and labels (`labels[s][i]` indexes
-  /// `classNames[s]`, −1 for none), with `table`'s per-image rows.
+  /// `classNames[s]`, −1 for none), with `table`'s per-image rows. Each set's entropies are
+  /// sorted in place once everything that needs their image order is done (the median needs
+  /// them sorted, and a sorted copy would double the memory a large set takes).
   func report(
-    _ sets: [SetInfo], entropies all: [[Double]], labels: [[Int32]], classNames: [[String]], table: Table, context: RunContext
+    _ sets: [SetInfo], entropies all: inout [[Double]], labels: [[Int32]], classNames: [[String]], table: Table, context: RunContext
   ) throws -> Report {
     var report = Report(metric: Self.name)
+    // in image order: the per-class summaries, each set's mean interval, the differences to the
+    // first set and their floors (two seeded halves of the first set, by position)
+    var byClass: [[(String, JSON)]?] = []
+    for s in sets.indices {
+      guard labels[s].contains(where: { $0 >= 0 }) else {
+        byClass.append(nil)
+        continue
+      }
+      var entries: [(String, JSON)] = []
+      for label in classNames[s].sorted(by: naturalOrder) {
+        let index = Int32(classNames[s].firstIndex(of: label)!)
+        entries.append((label, SampleSummary(all[s].indices.filter { labels[s][$0] == index }.map { all[s][$0] }).json))
+      }
+      byClass.append(entries)
+    }
+    let means = all.map { AnalyticInterval.mean($0) }
+    var differences: [ScalarRecord] = [], splitLines: [String] = []
+    for (s, set) in sets.enumerated().dropFirst() {
+      let difference = AnalyticInterval.meanDifference(all[s], all[0])
+      var floorValue: Double?
+      if floor && all[0].count >= 4 {
+        let split = FloorSplit(realCount: all[0].count, target: set.count, seed: context.seed ^ 0xF100)
+        floorValue = SampleSummary(split.first.map { all[0][$0] }).mean - SampleSummary(split.second.map { all[0][$0] }).mean
+        if split.isReduced {
+          splitLines.append("\(set.name) − \(sets[0].name) floor: two halves of \(split.size) \(sets[0].name) images (fewer than the \(set.count) compared)")
+        }
+      }
+      differences.append(ScalarRecord(
+        metric: "mean_entropy_difference_bits", set: "\(set.name) − \(sets[0].name)", estimate: difference, nReal: sets[0].count, nFake: set.count,
+        floor: floorValue))
+    }
+    // then sorted: each set's whole summary
+    let summaries = all.indices.map { SampleSummary(sorting: &all[$0]) }
     var perSet: [(String, JSON)] = []
     for (s, set) in sets.enumerated() {
-      let values = all[s]
-      let summary = SampleSummary(values)
+      let summary = summaries[s]
       var entry: [(String, JSON)] = [("all", summary.json)]
-      if labels[s].contains(where: { $0 >= 0 }) {
-        var byClass: [(String, JSON)] = []
-        for label in classNames[s].sorted(by: naturalOrder) {
-          let index = Int32(classNames[s].firstIndex(of: label)!)
-          byClass.append((label, SampleSummary(values.indices.filter { labels[s][$0] == index }.map { values[$0] }).json))
-        }
-        entry.append(("by_class", .object(byClass)))
-      }
+      if let entries = byClass[s] { entry.append(("by_class", .object(entries))) }
       perSet.append((set.name, .object(entry)))
       report.lines.append(
         "\(set.name): n=\(summary.n), entropy mean \(format4(summary.mean)) bits (std \(format4(summary.std)), min \(format4(summary.min)), median \(format4(summary.median)), max \(format4(summary.max)))"
@@ -129,33 +159,15 @@ public struct EntropyMetric: StreamingMetric, PluginDeclaration {
     }
     report.tables.append(table)
     report.scalars.append(("sets", .object(perSet)))
-    // the mean entropy of each set (t interval) and each set's difference to the first (Welch's t
-    // interval); the floor: a set's mean against the first set's, and the difference between two
-    // seeded halves of the first set of the compared set's size (or the largest possible)
-    for (s, (set, values)) in zip(sets, all).enumerated() {
-      let mean = AnalyticInterval.mean(values)
+    // each set's mean (t interval; floor: the first set's mean), then the differences
+    for (s, set) in sets.enumerated() {
       report.records.append(ScalarRecord(
-        metric: "mean_entropy_bits", set: set.name, estimate: mean, nReal: 0, nFake: set.count, floor: s > 0 && floor ? SampleSummary(all[0]).mean : nil))
+        metric: "mean_entropy_bits", set: set.name, estimate: means[s], nReal: 0, nFake: set.count, floor: s > 0 && floor ? summaries[0].mean : nil))
     }
-    for (set, values) in zip(sets, all).dropFirst() {
-      let difference = AnalyticInterval.meanDifference(values, all[0])
-      var floorValue: Double?
-      if floor && all[0].count >= 4 {
-        let split = FloorSplit(realCount: all[0].count, target: set.count, seed: context.seed ^ 0xF100)
-        floorValue = SampleSummary(split.first.map { all[0][$0] }).mean - SampleSummary(split.second.map { all[0][$0] }).mean
-        if split.isReduced {
-          report.lines.append("\(set.name) − \(sets[0].name) floor: two halves of \(split.size) \(sets[0].name) images (fewer than the \(set.count) compared)")
-        }
-      }
-      report.records.append(ScalarRecord(
-        metric: "mean_entropy_difference_bits", set: "\(set.name) − \(sets[0].name)", estimate: difference, nReal: sets[0].count, nFake: set.count,
-        floor: floorValue))
-    }
-    if sets.count > 1 {
-      let base = SampleSummary(all[0]).mean
-      for (set, values) in zip(sets, all).dropFirst() {
-        report.lines.append("\(set.name) − \(sets[0].name): mean entropy difference \(format4(SampleSummary(values).mean - base)) bits")
-      }
+    report.records += differences
+    report.lines += splitLines
+    for (set, summary) in zip(sets, summaries).dropFirst() {
+      report.lines.append("\(set.name) − \(sets[0].name): mean entropy difference \(format4(summary.mean - summaries[0].mean)) bits")
     }
     if context.makeFigures {
       let lower = all.joined().min() ?? 0, upper = all.joined().max() ?? 8

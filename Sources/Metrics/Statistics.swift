@@ -12,12 +12,17 @@ public struct SampleSummary: Sendable {
   public var max: Double
 
   public init(_ values: [Double]) {
-    n = values.count
-    guard !values.isEmpty else {
+    var sorted = values
+    self.init(sorting: &sorted)
+  }
+
+  /// The summary of `values`, which it leaves sorted (no copy: for sets of millions of values).
+  public init(sorting sorted: inout [Double]) {
+    n = sorted.count
+    guard !sorted.isEmpty else {
       (mean, std, min, median, max) = (.nan, .nan, .nan, .nan, .nan)
       return
     }
-    var sorted = values
     sorted.withUnsafeMutableBufferPointer { gsl_sort($0.baseAddress, 1, $0.count) }
     (mean, std, median) = sorted.withUnsafeBufferPointer { p in
       (
