@@ -183,9 +183,11 @@ final class GANTrainer {
     discriminator.backward(fakeGradient, passD)
     adamD.step()
 
-    // G: non-saturating, D(G(z)) → 1, through the updated D.
+    // G: non-saturating, D(G(z)) → 1, through the updated D. D's own gradients of this pass are
+    // not wanted: its products are skipped, and what the cheap layers add is cleared.
     let logits = discriminator.forward(fakeInput, &passD)
     let (gLoss, gGradient) = binaryCrossEntropy(logits, targets: [Float](repeating: 1, count: n))
+    passD.weightGradients = false
     let inputGradient = discriminator.backward(gGradient, passD)
     adamD.zeroGradients()
     var imageGradient = Array(imagePart(inputGradient))

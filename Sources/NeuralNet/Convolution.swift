@@ -180,7 +180,8 @@ public final class Convolution: Layer {
     // per run, the partial dW of every phase's weights (or of S)
     let offsets = phases.reduce(into: [0]) { $0.append($0.last! + outputs * inputs * $1.window) }
     let perRun = offsets.last!
-    var partial = [Float](repeating: 0, count: runs * perRun)
+    let weightGradients = pass.weightGradients
+    var partial = [Float](repeating: 0, count: weightGradients ? runs * perRun : 1)
     var dx = [Float](repeating: 0, count: inputs * g.batch * g.height * g.width)
     let columns = maxColumns(g, perChunk), plane = g.height * g.width
     input.withUnsafeBufferPointer { xs in
@@ -198,7 +199,9 @@ public final class Convolution: Layer {
                     // dS += dZ·Xᵀ and dX = Sᵀ·dZ, X and dX read and written in place
                     let (n, dz) = (images.count * plane, cols)
                     shiftAdd.shiftBack(dys, images: images, into: dz)
-                    sgemm(false, true, shiftAdd.rows, inputs, n, dz, n, xs + start * plane, g.batch * plane, 1, ps + run * perRun, inputs)
+                    if weightGradients {
+                      sgemm(false, true, shiftAdd.rows, inputs, n, dz, n, xs + start * plane, g.batch * plane, 1, ps + run * perRun, inputs)
+                    }
                     stacked.withUnsafeBufferPointer { s in
                       sgemm(true, false, inputs, n, shiftAdd.rows, s.baseAddress!, inputs, dz, n, 0, dxs + start * plane, g.batch * plane)
                     }
@@ -207,7 +210,6 @@ public final class Convolution: Layer {
                   let n = images.count * g.gridHeight * g.gridWidth
                   for (p, phase) in phases.enumerated() {
                     let k = inputs * phase.window
-                    phase.gather(xs, g, channels: inputs, images: images, into: cols)
                     let gradient: UnsafePointer<Float>, ld: Int
                     if g.factor == 1 {
                       (gradient, ld) = (dys + start * g.gridHeight * g.gridWidth, total)
@@ -215,7 +217,10 @@ public final class Convolution: Layer {
                       phase.pick(dys, g, outputs: outputs, images: images, into: block)
                       (gradient, ld) = (UnsafePointer(block), n)
                     }
-                    sgemm(false, true, outputs, k, n, gradient, ld, cols, n, 1, ps + run * perRun + offsets[p], k)  // dW += dY·colsᵀ
+                    if weightGradients {
+                      phase.gather(xs, g, channels: inputs, images: images, into: cols)
+                      sgemm(false, true, outputs, k, n, gradient, ld, cols, n, 1, ps + run * perRun + offsets[p], k)  // dW += dY·colsᵀ
+                    }
                     phaseWeights[p].withUnsafeBufferPointer { w in
                       sgemm(true, false, k, n, outputs, w.baseAddress!, k, gradient, ld, 0, dcols, n)  // dcols = Wᵀ·dY
                     }
@@ -228,6 +233,7 @@ public final class Convolution: Layer {
         }
       }
     }
+    guard weightGradients else { return Tensor(planes: inputs, batch: g.batch, height: g.height, width: g.width, data: dx) }
     // the runs' partials in run order, then back from phase weights to the kernel
     var phaseGradient = [Float](repeating: 0, count: perRun)
     for run in 0..<runs { for i in 0..<perRun { phaseGradient[i] += partial[run * perRun + i] } }

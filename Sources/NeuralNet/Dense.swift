@@ -62,7 +62,7 @@ public final class Dense: Layer {
     let weights = spectralVector == nil ? weight.value : weightInUse
     // Without spectral norm, dYᵀ·X is added straight into the gradient (beta 1); with it, the
     // gradient of W/σ is formed first and then mapped back to W.
-    var normalisedGradient = spectralVector == nil ? [] : [Float](repeating: 0, count: outputs * inputs)
+    var normalisedGradient = spectralVector == nil || !pass.weightGradients ? [] : [Float](repeating: 0, count: outputs * inputs)
     dy.data.withUnsafeBufferPointer { g in
       input.data.withUnsafeBufferPointer { xs in
         weights.withUnsafeBufferPointer { w in
@@ -74,8 +74,10 @@ public final class Dense: Layer {
                 // dW += dYᵀ·X split over output rows (each part owns its rows of dW: the sum over
                 // the batch is one sgemm, so the result does not depend on threads); dX = dY·W
                 // split over samples.
-                forEachPart(outputs, threads: pass.threads, parts: partCount(outputs)) { rows in
-                  sgemm(true, false, rows.count, inputs, batch, g + rows.lowerBound, outputs, xs, inputs, 1, dw + rows.lowerBound * inputs, inputs)
+                if pass.weightGradients {
+                  forEachPart(outputs, threads: pass.threads, parts: partCount(outputs)) { rows in
+                    sgemm(true, false, rows.count, inputs, batch, g + rows.lowerBound, outputs, xs, inputs, 1, dw + rows.lowerBound * inputs, inputs)
+                  }
                 }
                 forEachPart(batch, threads: pass.threads, parts: partCount(batch)) { rows in
                   sgemm(false, false, rows.count, inputs, outputs, g + rows.lowerBound * outputs, outputs, w, inputs, 0, dxs + rows.lowerBound * inputs, inputs)
@@ -86,6 +88,7 @@ public final class Dense: Layer {
         }
       }
     }
+    guard pass.weightGradients else { return Tensor(rows: batch, features: inputs, data: dx) }
     if let u = spectralVector {
       normalizer!.addWeightGradient(normalisedGradient, weight: weight.value, u: u, into: &weight.gradient)
     }

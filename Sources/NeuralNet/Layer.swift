@@ -20,6 +20,10 @@ public struct Pass: Sendable {
   public var training: Bool
   public var threads: Int
   public var random: SplitMix64
+  /// When false, `backward` returns the input gradient only: the layers whose parameter
+  /// gradients cost products (convolutions, dense layers) skip them. For passes whose parameter
+  /// gradients are thrown away, such as the discriminator's in a generator update.
+  public var weightGradients = true
   public init(training: Bool, threads: Int = defaultThreadCount, seed: UInt64 = 0) {
     (self.training, self.threads, random) = (training, threads, SplitMix64(seed: seed))
   }

@@ -192,4 +192,35 @@ final class ColourImageTests: XCTestCase {
     }
     XCTAssertTrue(results[0] == results[1], "colour generator and critic must not depend on the thread count")
   }
+  /// A backward pass without weight gradients (the discriminator's in a generator update) returns
+  /// the same input gradient, bit for bit, and leaves the convolutions' and dense layers'
+  /// parameter gradients untouched: plain, strided, spectral-norm, absorbed-upsampling and
+  /// shift-and-add convolutions (16 → 3 channels suits shift-and-add), dense with and without
+  /// spectral norm.
+  func testBackwardWithoutWeightGradientsGivesTheSameInputGradient() throws {
+    func run(_ weightGradients: Bool) throws -> (dx: [Float], gradients: [[Float]]) {
+      let (generator, critic) = try networks()
+      var random = SplitMix64(seed: 2)
+      let shiftAdd = try Network(
+        input: Shape(channels: 16, height: 4, width: 4), layers: [Upsample(2), Convolution(16, 3, kernel: 3, padding: 1, random: &random)])
+      var pass = Pass(training: true, threads: 2, seed: 4)
+      let z = Tensor(rows: 6, features: 8, data: (0..<48).map { Float($0 % 7) / 7 - 0.5 })
+      let images = generator.forward(z, &pass)
+      let input = images.data + [Float](repeating: 0.5, count: 2 * 6 * 256)
+      let logits = critic.forward(Tensor(planes: 5, batch: 6, height: 16, width: 16, data: input), &pass)
+      let small = shiftAdd.forward(Tensor(planes: 16, batch: 6, height: 4, width: 4, data: (0..<1536).map { Float($0 % 11) / 11 - 0.5 }), &pass)
+      pass.weightGradients = weightGradients
+      let dx = critic.backward(logits.with([Float](repeating: 1, count: 6)), pass)
+      let dz = generator.backward(Tensor(planes: 3, batch: 6, height: 16, width: 16, data: Array(dx.data[0..<(3 * 6 * 256)])), pass)
+      let dSmall = shiftAdd.backward(small.with((0..<small.data.count).map { Float($0 % 5) - 2 }), pass)
+      let products = (critic.layers + generator.layers + shiftAdd.layers).filter { $0 is Convolution || $0 is Dense }
+      return (dx.data + dz.data + dSmall.data, products.flatMap(\.parameters).map(\.gradient))
+    }
+    let (with, without) = (try run(true), try run(false))
+    XCTAssertTrue(with.dx == without.dx, "the input gradient does not depend on the weight gradients")
+    XCTAssertTrue(with.dx.contains { $0 != 0 })
+    XCTAssertEqual(with.gradients.count, 14, "7 product layers (2 convolutions and a dense layer per network, 1 shift-and-add): weights and biases")
+    XCTAssertTrue(with.gradients.allSatisfy { $0.contains { $0 != 0 } }, "every product layer has a gradient when asked")
+    XCTAssertTrue(without.gradients.allSatisfy { $0.allSatisfy { $0 == 0 } }, "none when not")
+  }
 }
