@@ -77,44 +77,59 @@ public enum SampleDirectory {
     return count
   }
 
+  /// The lower-cased extension of a file name, after its last dot ("" without one), as
+  /// NSString's `pathExtension` gives it for a name without slashes.
+  static func lowercasedExtension(_ name: String) -> String {
+    guard let dot = name.utf8.lastIndex(of: UInt8(ascii: ".")) else { return "" }
+    return String(name[name.utf8.index(after: dot)...]).lowercased()
+  }
+
   private static func visit(_ directory: String, relative: String, _ body: (String) throws -> Void) throws {
     guard let handle = opendir(directory) else {
       throw EvalError.badFile(path: directory, reason: "cannot open directory (\(String(cString: strerror(errno))))")
     }
-    var entries: [(key: String, isDirectory: Bool)] = []
+    // each entry's sort key: its name's bytes, a subfolder's with "/" after them
+    var entries: [(key: [UInt8], isDirectory: Bool)] = []
     defer { closedir(handle) }
     while let entry = readdir(handle) {
       let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
         String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
       }
       if name.hasPrefix(".") { continue }
-      let path = directory + "/" + name
       var kind = Int32(entry.pointee.d_type)
       if kind == Int32(DT_UNKNOWN) || kind == Int32(DT_LNK) {
         var info = stat()
         // a dangling link stays listed, so loading reports it by name instead of passing over it
-        let isDirectory = stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        let isDirectory = stat(directory + "/" + name, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
         kind = isDirectory ? Int32(DT_DIR) : Int32(DT_REG)
       }
       if kind == Int32(DT_DIR) {
-        entries.append((name + "/", true))
+        entries.append((Array(name.utf8) + [UInt8(ascii: "/")], true))
         continue
       }
-      let ext = (name as NSString).pathExtension.lowercased()
+      let ext = lowercasedExtension(name)
       if ImageFile.readableExtensions.contains(ext) {
-        entries.append((name, false))
+        entries.append((Array(name.utf8), false))
       } else if otherImageExtensions.contains(ext) {
         throw EvalError.badFile(
-          path: path, reason: "is a .\(ext) image; gan-eval reads PNG and JPEG only (convert it, or move it out of the set)")
+          path: directory + "/" + name, reason: "is a .\(ext) image; gan-eval reads PNG and JPEG only (convert it, or move it out of the set)")
       }
     }
-    entries.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+    entries.sort { a, b in
+      a.key.withUnsafeBufferPointer { x in
+        b.key.withUnsafeBufferPointer { y in
+          let order = memcmp(x.baseAddress!, y.baseAddress!, min(x.count, y.count))
+          return order != 0 ? order < 0 : x.count < y.count
+        }
+      }
+    }
     for entry in entries {
       if entry.isDirectory {
-        let name = String(entry.key.dropLast())
+        let name = String(decoding: entry.key.dropLast(), as: UTF8.self)
         try visit(directory + "/" + name, relative: relative.isEmpty ? name : relative + "/" + name, body)
       } else {
-        try body(relative.isEmpty ? entry.key : relative + "/" + entry.key)
+        let name = String(decoding: entry.key, as: UTF8.self)
+        try body(relative.isEmpty ? name : relative + "/" + name)
       }
     }
   }
