@@ -111,7 +111,7 @@ final class GANTrainer {
       epoch += 1
       step = 0
       if let epochEnded = context.epochEnded {
-        try epochEnded(finished, finished == gan.epochs, GANModel(generator: generator, noise: gan.noise, classes: classes, height: real.height, width: real.width))
+        try epochEnded(finished, finished == gan.epochs, GANModel(generator: generator, noise: gan.noise, classes: classes, height: real.height, width: real.width, channels: channels))
       }
       if gan.sampleEvery > 0 && (finished % gan.sampleEvery == 0 || finished == gan.epochs) {
         files += try writeSampleGrid(epoch: finished)

@@ -60,4 +60,36 @@ final class ColorGANTests: XCTestCase {
     let g = try ModelFile.decode(try readFile(directory + "/checkpoint/generator.ganet"), path: directory)
     XCTAssertEqual(g.outputShape().channels, 3)
   }
+
+  /// The model handed to `epochEnded` (what `train --evaluate-every` samples) emits RGB like the
+  /// saved one: it used to be built as gray (channels 1), and sampling it stopped the process
+  /// on ImageSet's precondition.
+  func testTheEpochHookGetsAnRGBModel() throws {
+    let set = try colourSet()
+    for arch in ["mlp", "dcgan"] {
+      let directory = temporaryDirectory("gan-rgb-hook-\(arch)")
+      var context = RunContext(outputDirectory: directory, makeFigures: false)
+      (context.seed, context.threads, context.quiet) = (3, 2, true)
+      let calls = HookCalls()
+      context.epochEnded = { epoch, _, model in
+        calls.add()
+        let gan = try XCTUnwrap(model as? GANModel)
+        XCTAssertEqual(gan.channels, 3, "\(arch), epoch \(epoch)")
+        guard gan.channels == 3 else { return }
+        let samples = try gan.sample(count: 10, labels: Array(0..<10), seed: 1, threads: 1)
+        XCTAssertEqual(samples.channels, 3)
+        XCTAssertEqual(samples.pixels.count, 10 * 28 * 28 * 3)
+      }
+      _ = try GAN.make(["arch": arch, "epochs": "2", "batch": "128", "sample-every": "0"]).train(on: set, context: context)
+      XCTAssertEqual(calls.value, 2, arch)
+    }
+  }
+}
+
+/// A thread-safe call count for a @Sendable hook.
+final class HookCalls: @unchecked Sendable {
+  private let lock = NSLock()
+  private var count = 0
+  func add() { lock.withLock { count += 1 } }
+  var value: Int { lock.withLock { count } }
 }
