@@ -34,9 +34,9 @@ public struct Table: Sendable {
 
 /// Table rows written to a temporary file as they are made, so a table with a row per image of
 /// millions of images does not sit in memory; the output writer copies them into place. The file
-/// goes when the spool does.
+/// is unlinked as soon as it is made (only the open descriptor keeps it), so nothing is left
+/// behind however the process ends.
 public final class TableSpool: @unchecked Sendable {
-  public let path: String
   private let file: FileAppender
   public private(set) var count = 0
 
@@ -46,9 +46,8 @@ public final class TableSpool: @unchecked Sendable {
     if fd < 0 {
       throw EvalError.cannotWrite(path: NSTemporaryDirectory(), reason: "cannot create a temporary file (\(String(cString: strerror(errno)))); set TMPDIR to a writable directory")
     }
-    close(fd)
-    path = String(cString: template)
-    file = try FileAppender(path)
+    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+    file = FileAppender(descriptor: fd, reportAs: "a temporary file in \(NSTemporaryDirectory())")
   }
 
   public func append(_ rows: [[String]]) throws {
@@ -60,25 +59,21 @@ public final class TableSpool: @unchecked Sendable {
 
   /// The spooled CSV text, in pieces of up to 1 MiB.
   public func forEachPiece(_ body: ([UInt8]) throws -> Void) throws {
-    let fd = open(path, O_RDONLY)
-    if fd < 0 { throw EvalError.badFile(path: path, reason: "cannot reopen the spooled rows (\(String(cString: strerror(errno))))") }
-    defer { close(fd) }
     var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    var offset: off_t = 0
     while true {
-      let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+      let got = buffer.withUnsafeMutableBytes { pread(file.descriptor, $0.baseAddress!, $0.count, offset) }
       if got < 0 {
         if errno == EINTR { continue }
-        throw EvalError.badFile(path: path, reason: "cannot read the spooled rows (\(String(cString: strerror(errno))))")
+        throw EvalError.badFile(path: NSTemporaryDirectory(), reason: "cannot read back the spooled table rows (\(String(cString: strerror(errno))))")
       }
       if got == 0 { return }
+      offset += off_t(got)
       try body(Array(buffer[0..<got]))
     }
   }
 
-  deinit {
-    try? file.close()
-    unlink(path)
-  }
+  deinit { try? file.close() }
 }
 
 /// One SVG figure; `name` is the file stem.

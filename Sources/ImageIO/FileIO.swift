@@ -95,6 +95,14 @@ public final class FileAppender {
     if fd < 0 { throw EvalError.cannotWrite(path: self.shownPath, reason: String(cString: strerror(errno))) }
   }
 
+  /// Appends to an open file descriptor, which it then owns (closes).
+  public init(descriptor: Int32, reportAs shownPath: String) {
+    (fd, self.shownPath) = (descriptor, shownPath)
+  }
+
+  /// The open descriptor (−1 once closed), for reading back what was appended.
+  public var descriptor: Int32 { fd }
+
   public func append(_ bytes: some ContiguousBytes) throws {
     var failure: String?
     bytes.withUnsafeBytes { buffer in
