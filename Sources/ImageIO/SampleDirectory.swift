@@ -77,6 +77,9 @@ public enum SampleDirectory {
     return count
   }
 
+  /// Where a directory entry's name starts in its record.
+  private static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+
   /// The lower-cased extension of a file name, after its last dot ("" without one), as
   /// NSString's `pathExtension` gives it for a name without slashes.
   static func lowercasedExtension(_ name: String) -> String {
@@ -92,9 +95,9 @@ public enum SampleDirectory {
     var entries: [(key: [UInt8], isDirectory: Bool)] = []
     defer { closedir(handle) }
     while let entry = readdir(handle) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-      }
+      // the name is read in place up to its NUL: a record is only d_reclen bytes long, so copying
+      // the whole 256-byte d_name field reads past the last record (AddressSanitizer found it)
+      let name = String(cString: UnsafeRawPointer(entry).advanced(by: Self.nameOffset).assumingMemoryBound(to: CChar.self))
       if name.hasPrefix(".") { continue }
       var kind = Int32(entry.pointee.d_type)
       if kind == Int32(DT_UNKNOWN) || kind == Int32(DT_LNK) {
