@@ -52,14 +52,7 @@ public func writeFileAtomically(_ path: String, produce: (FileAppender) throws -
   removeAbandonedStaging(for: path)
   let temporary = temporaryName(for: path)
   do {
-    let file = try FileAppender(temporary, reportAs: path)
-    do {
-      try produce(file)
-    } catch {
-      try? file.close()
-      throw error
-    }
-    try file.close()
+    try writeFile(temporary, reportAs: path, produce)
   } catch {
     unlink(temporary)
     throw error
@@ -73,9 +66,15 @@ public func writeFileAtomically(_ path: String, produce: (FileAppender) throws -
 
 /// Writes a file in place; for files inside a directory that `buildDirectoryAtomically` stages.
 public func writeFile(_ path: String, _ bytes: [UInt8], reportAs shownPath: String? = nil) throws {
+  try writeFile(path, reportAs: shownPath) { try $0.append(bytes) }
+}
+
+/// Creates (or truncates) `path`, lets `produce` append to it and closes it; the file is closed
+/// whatever `produce` throws.
+func writeFile(_ path: String, reportAs shownPath: String?, _ produce: (FileAppender) throws -> Void) throws {
   let file = try FileAppender(path, reportAs: shownPath)
   do {
-    try file.append(bytes)
+    try produce(file)
   } catch {
     try? file.close()
     throw error
