@@ -50,8 +50,10 @@ public final class BatchNorm: Layer {
 
   public func forward(_ x: Tensor, _ pass: inout Pass) -> Tensor {
     let count = x.data.count / features
-    var out = [Float](repeating: 0, count: x.data.count)
-    var xhat = [Float](repeating: 0, count: pass.training ? x.data.count : 0)
+    // every value is written below (each feature's values, all features)
+    let (total, normalisedCount) = (x.data.count, pass.training ? x.data.count : 0)
+    var out = [Float](unsafeUninitializedCapacity: total) { _, initialised in initialised = total }
+    var xhat = [Float](unsafeUninitializedCapacity: normalisedCount) { _, initialised in initialised = normalisedCount }
     let training = pass.training
     var inverse = [Float](repeating: 0, count: features)
     var means = [Float](repeating: 0, count: features), variances = [Float](repeating: 0, count: features)
@@ -104,7 +106,8 @@ public final class BatchNorm: Layer {
 
   public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
     let count = Float(dy.data.count / features)
-    var dx = [Float](repeating: 0, count: dy.data.count)
+    let total = dy.data.count
+    var dx = [Float](unsafeUninitializedCapacity: total) { _, initialised in initialised = total }  // every value is written
     var sums = [Double](repeating: 0, count: 2 * features)  // Σg and Σg·x̂ per feature
     dx.withUnsafeMutableBufferPointer { dxs in
       sums.withUnsafeMutableBufferPointer { sums in

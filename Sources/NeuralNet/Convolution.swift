@@ -109,7 +109,7 @@ public final class Convolution: Layer {
         scratch.withUnsafeMutableBufferPointer { scratch in
           let (xs, ys, scratch) = (xs.baseAddress!, ys.baseAddress!, scratch.baseAddress!)
           try? parallelFor(runs, threads: pass.threads) { run in
-            let cols = scratch + run * span, block = cols + 2 * columns
+            let cols = scratch + run * span, block = cols + 2 * columns, padded = block + outputs * perChunk * g.gridHeight * g.gridWidth
             let owned = chunk(run, of: runs, count: g.batch)
             for start in Swift.stride(from: owned.lowerBound, to: owned.upperBound, by: perChunk) {
               let images = start..<min(start + perChunk, owned.upperBound)
@@ -125,7 +125,7 @@ public final class Convolution: Layer {
               let n = images.count * g.gridHeight * g.gridWidth
               for (p, phase) in phases.enumerated() {
                 let k = inputs * phase.window
-                phase.gather(xs, g, channels: inputs, images: images, into: cols)
+                phase.gather(xs, g, channels: inputs, images: images, into: cols, padded: padded)
                 phaseWeights[p].withUnsafeBufferPointer { w in
                   if g.factor == 1 {
                     // the chunk's outputs are contiguous in each output plane row: write them in place
@@ -162,7 +162,8 @@ public final class Convolution: Layer {
     let widest = inputs * (phases.map(\.window).max() ?? 1)
     let perImage = g.gridHeight * g.gridWidth
     let perChunk = max(1, min(perRun, Self.columnBudget / max(1, widest * perImage)))
-    let stride = 2 * maxColumns(g, perChunk) + outputs * perChunk * perImage
+    let padded = phases.map { let (r, c) = $0.paddedPlane(g); return inputs * perChunk * r * c }.max() ?? 0
+    let stride = 2 * maxColumns(g, perChunk) + outputs * perChunk * perImage + padded
     if scratch.count < runs * stride { scratch = [Float](repeating: 0, count: runs * stride) }
     return (runs, perChunk, stride)
   }
@@ -182,7 +183,9 @@ public final class Convolution: Layer {
     let perRun = offsets.last!
     let weightGradients = pass.weightGradients
     var partial = [Float](repeating: 0, count: weightGradients ? runs * perRun : 1)
-    var dx = [Float](repeating: 0, count: inputs * g.batch * g.height * g.width)
+    // each run zeroes its own images' planes before adding to them (shift-add overwrites them)
+    let dxCount = inputs * g.batch * g.height * g.width
+    var dx = [Float](unsafeUninitializedCapacity: dxCount) { _, count in count = dxCount }
     let columns = maxColumns(g, perChunk), plane = g.height * g.width
     input.withUnsafeBufferPointer { xs in
       dy.data.withUnsafeBufferPointer { dys in
@@ -192,7 +195,11 @@ public final class Convolution: Layer {
               let (xs, dys, dxs, ps, scratch) = (xs.baseAddress!, dys.baseAddress!, dxs.baseAddress!, ps.baseAddress!, scratch.baseAddress!)
               try? parallelFor(runs, threads: pass.threads) { run in
                 let cols = scratch + run * span, dcols = cols + columns, block = dcols + columns
+                let padded = block + outputs * perChunk * g.gridHeight * g.gridWidth
                 let owned = chunk(run, of: runs, count: g.batch)
+                if shiftAdd == nil {
+                  for c in 0..<inputs { (dxs + (c * g.batch + owned.lowerBound) * plane).update(repeating: 0, count: owned.count * plane) }
+                }
                 for start in Swift.stride(from: owned.lowerBound, to: owned.upperBound, by: perChunk) {
                   let images = start..<min(start + perChunk, owned.upperBound)
                   if let shiftAdd {
@@ -218,13 +225,13 @@ public final class Convolution: Layer {
                       (gradient, ld) = (UnsafePointer(block), n)
                     }
                     if weightGradients {
-                      phase.gather(xs, g, channels: inputs, images: images, into: cols)
+                      phase.gather(xs, g, channels: inputs, images: images, into: cols, padded: padded)
                       sgemm(false, true, outputs, k, n, gradient, ld, cols, n, 1, ps + run * perRun + offsets[p], k)  // dW += dY·colsᵀ
                     }
                     phaseWeights[p].withUnsafeBufferPointer { w in
                       sgemm(true, false, k, n, outputs, w.baseAddress!, k, gradient, ld, 0, dcols, n)  // dcols = Wᵀ·dY
                     }
-                    phase.scatter(dcols, g, channels: inputs, images: images, into: dxs)
+                    phase.scatter(dcols, g, channels: inputs, images: images, into: dxs, padded: padded)
                   }
                 }
               }
@@ -254,14 +261,22 @@ public final class Convolution: Layer {
     } else {
       weight.gradient.withUnsafeMutableBufferPointer { dw in for i in 0..<dw.count { dw[i] += kernelGradient[i] } }
     }
+    // one sequential sum per output channel (the same at any thread count), channels in parallel
+    var sums = [Float](repeating: 0, count: outputs)
     dy.data.withUnsafeBufferPointer { dys in
-      for o in 0..<outputs {
-        var sum: Float = 0
-        let row = dys.baseAddress! + o * total
-        for j in 0..<total { sum += row[j] }
-        bias.gradient[o] += sum
+      sums.withUnsafeMutableBufferPointer { sums in
+        let (dys, sums) = (dys.baseAddress!, sums.baseAddress!)
+        try? parallelFor(min(outputs, fixedParts), threads: pass.threads) { part in
+          for o in chunk(part, of: min(outputs, fixedParts), count: outputs) {
+            var sum: Float = 0
+            let row = dys + o * total
+            for j in 0..<total { sum += row[j] }
+            sums[o] = sum
+          }
+        }
       }
     }
+    for o in 0..<outputs { bias.gradient[o] += sums[o] }
     return Tensor(planes: inputs, batch: g.batch, height: g.height, width: g.width, data: dx)
   }
 }

@@ -119,33 +119,56 @@ extension ConvolutionPhase {
     return (first, last)
   }
 
+  /// Values of the zero-padded copy of one image plane that `gather` reads: every input pixel
+  /// any window tap of the grid touches, at (row + top, column + left).
+  func paddedPlane(_ g: ConvolutionGeometry) -> (rows: Int, columns: Int) {
+    ((g.gridHeight - 1) * g.stride + rows, (g.gridWidth - 1) * g.stride + columns)
+  }
+
   /// im2col for images `images` of planes `x` (`[c][sample][y][x]`):
   /// cols[(c,a,b)][(i,oy,ox)] = x[c][i][oy·s + a − top][ox·s + b − left], zero outside the image.
-  func gather(_ x: UnsafePointer<Float>, _ g: ConvolutionGeometry, channels: Int, images: Range<Int>, into cols: UnsafeMutablePointer<Float>) {
+  /// The images' planes are first copied with their zero border into `padded` (channels ·
+  /// images · `paddedPlane` values), so that each output row is one plain strided read.
+  func gather(
+    _ x: UnsafePointer<Float>, _ g: ConvolutionGeometry, channels: Int, images: Range<Int>, into cols: UnsafeMutablePointer<Float>,
+    padded: UnsafeMutablePointer<Float>
+  ) {
     let (h, w, gh, gw, s) = (g.height, g.width, g.gridHeight, g.gridWidth, g.stride)
     let n = images.count * gh * gw
+    let (ph, pw) = paddedPlane(g)
+    // the padded plane's columns that hold image columns, and the image rows it holds
+    let (firstX, lastX) = (max(0, left), min(pw, w + left))
+    var target = padded
+    for c in 0..<channels {
+      for i in images {
+        let plane = x + (c * g.batch + i) * h * w
+        for row in 0..<ph {
+          let y = row - top
+          if y < 0 || y >= h || firstX >= lastX {
+            target.update(repeating: 0, count: pw)
+          } else {
+            target.update(repeating: 0, count: firstX)
+            (target + firstX).update(from: plane + y * w + firstX - left, count: lastX - firstX)
+            (target + lastX).update(repeating: 0, count: pw - lastX)
+          }
+          target += pw
+        }
+      }
+    }
     for c in 0..<channels {
       for a in 0..<rows {
         for b in 0..<columns {
           var out = cols + ((c * rows + a) * columns + b) * n
-          let (first, last) = validColumns(b, g)
-          for i in images {
-            let plane = x + (c * g.batch + i) * h * w
-            for oy in 0..<gh {
-              let y = oy * s + a - top
-              if y < 0 || y >= h {
-                out.update(repeating: 0, count: gw)
+          for i in 0..<images.count {
+            var source = UnsafePointer(padded) + ((c * images.count + i) * ph + a) * pw + b
+            for _ in 0..<gh {
+              if s == 1 {
+                for ox in 0..<gw { out[ox] = source[ox] }
               } else {
-                out.update(repeating: 0, count: first)
-                let source = plane + y * w + first * s + b - left
-                if s == 1 {
-                  (out + first).update(from: source, count: last - first)
-                } else {
-                  for ox in first..<last { out[ox] = source[(ox - first) * s] }
-                }
-                (out + last).update(repeating: 0, count: gw - last)
+                for ox in 0..<gw { out[ox] = source[ox * s] }
               }
               out += gw
+              source += s * pw
             }
           }
         }
@@ -154,32 +177,51 @@ extension ConvolutionPhase {
   }
 
   /// The adjoint of `gather`: adds each column entry to its input pixel (images `images` only).
-  func scatter(_ cols: UnsafePointer<Float>, _ g: ConvolutionGeometry, channels: Int, images: Range<Int>, into dx: UnsafeMutablePointer<Float>) {
+  /// The images' planes of `dx` are copied into `padded` inside a border (as `gather` lays them
+  /// out), the columns are added there with no bound checks, and the inside is copied back. Each
+  /// pixel receives its terms in the same order as adding them to `dx` directly, so the result is
+  /// the same to the bit; terms that fall on the border belong to no pixel and are dropped.
+  func scatter(
+    _ cols: UnsafePointer<Float>, _ g: ConvolutionGeometry, channels: Int, images: Range<Int>, into dx: UnsafeMutablePointer<Float>,
+    padded: UnsafeMutablePointer<Float>
+  ) {
     let (h, w, gh, gw, s) = (g.height, g.width, g.gridHeight, g.gridWidth, g.stride)
     let n = images.count * gh * gw
+    let (ph, pw) = paddedPlane(g)
+    let (firstX, lastX) = (max(0, left), min(pw, w + left))
+    // the rows and columns of dx inside the padded plane
+    let (firstY, lastY) = (max(0, top), min(ph, h + top))
+    func forEachInside(_ body: (_ image: UnsafeMutablePointer<Float>, _ pad: UnsafeMutablePointer<Float>) -> Void) {
+      guard firstX < lastX && firstY < lastY else { return }
+      for c in 0..<channels {
+        for (k, i) in images.enumerated() {
+          let plane = dx + (c * g.batch + i) * h * w, pad = padded + (c * images.count + k) * ph * pw
+          for row in firstY..<lastY { body(plane + (row - top) * w + firstX - left, pad + row * pw + firstX) }
+        }
+      }
+    }
+    padded.update(repeating: 0, count: channels * images.count * ph * pw)
+    forEachInside { image, pad in pad.update(from: image, count: lastX - firstX) }
     for c in 0..<channels {
       for a in 0..<rows {
         for b in 0..<columns {
           var source = cols + ((c * rows + a) * columns + b) * n
-          let (first, last) = validColumns(b, g)
-          for i in images {
-            let plane = dx + (c * g.batch + i) * h * w
-            for oy in 0..<gh {
-              let y = oy * s + a - top
-              if y >= 0 && y < h {
-                let target = plane + y * w + b - left
-                if s == 1 {
-                  for ox in first..<last { target[ox] += source[ox] }
-                } else {
-                  for ox in first..<last { target[ox * s] += source[ox] }
-                }
+          for k in 0..<images.count {
+            var target = padded + ((c * images.count + k) * ph + a) * pw + b
+            for _ in 0..<gh {
+              if s == 1 {
+                for ox in 0..<gw { target[ox] += source[ox] }
+              } else {
+                for ox in 0..<gw { target[ox * s] += source[ox] }
               }
               source += gw
+              target += s * pw
             }
           }
         }
       }
     }
+    forEachInside { image, pad in image.update(from: pad, count: lastX - firstX) }
   }
 
   /// Moves a phase's `outputs × (i,oy,ox)` block (plus `bias`) to its pixels of the output planes.

@@ -1,4 +1,5 @@
 import Foundation
+import Workers
 
 /// Instance normalisation (Ulyanov et al. 2016): each sample normalised on its own, per channel
 /// over the spatial positions for planes, over all its features for rows; then a learned scale
@@ -34,29 +35,35 @@ public final class InstanceNorm: Layer {
 
   public func forward(_ x: Tensor, _ pass: inout Pass) -> Tensor {
     let (count, size, perValue) = groups(x)
-    let batch = x.batch
-    var out = [Float](repeating: 0, count: x.data.count)
-    var xhat = [Float](repeating: 0, count: x.data.count)
+    let batch = x.batch, total = x.data.count
+    // every value is written below; groups are independent, so they run in parallel parts
+    var out = [Float](unsafeUninitializedCapacity: total) { _, initialised in initialised = total }
+    var xhat = [Float](unsafeUninitializedCapacity: total) { _, initialised in initialised = total }
     var inverse = [Float](repeating: 0, count: count)
-    let (gamma, beta) = (scale.value, shift.value)
+    let (gamma, beta, epsilon) = (scale.value, shift.value, epsilon)
     x.data.withUnsafeBufferPointer { xs in
       out.withUnsafeMutableBufferPointer { ys in
         xhat.withUnsafeMutableBufferPointer { hs in
-          for g in 0..<count {
-            let base = g * size
-            var sum = 0.0
-            for i in 0..<size { sum += Double(xs[base + i]) }
-            let mean = sum / Double(size)
-            var squares = 0.0
-            for i in 0..<size { let d = Double(xs[base + i]) - mean; squares += d * d }
-            let invStd = Float(1 / (squares / Double(size) + Double(epsilon)).squareRoot())
-            inverse[g] = invStd
-            let (m, channel) = (Float(mean), g / batch)
-            for i in 0..<size {
-              let h = (xs[base + i] - m) * invStd
-              hs[base + i] = h
-              let a = perValue ? i : channel
-              ys[base + i] = h * gamma[a] + beta[a]
+          inverse.withUnsafeMutableBufferPointer { inverse in
+            let (xs, ys, hs, inverse) = (xs.baseAddress!, ys.baseAddress!, hs.baseAddress!, inverse.baseAddress!)
+            forEachPart(count, threads: total < 1 << 15 ? 1 : pass.threads) { range in
+              for g in range {
+                let base = g * size
+                var sum = 0.0
+                for i in 0..<size { sum += Double(xs[base + i]) }
+                let mean = sum / Double(size)
+                var squares = 0.0
+                for i in 0..<size { let d = Double(xs[base + i]) - mean; squares += d * d }
+                let invStd = Float(1 / (squares / Double(size) + Double(epsilon)).squareRoot())
+                inverse[g] = invStd
+                let (m, channel) = (Float(mean), g / batch)
+                for i in 0..<size {
+                  let h = (xs[base + i] - m) * invStd
+                  hs[base + i] = h
+                  let a = perValue ? i : channel
+                  ys[base + i] = h * gamma[a] + beta[a]
+                }
+              }
             }
           }
         }
@@ -68,31 +75,46 @@ public final class InstanceNorm: Layer {
 
   public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
     let (count, size, perValue) = groups(dy)
-    let batch = dy.batch
-    var dx = [Float](repeating: 0, count: dy.data.count)
+    let batch = dy.batch, total = dy.data.count
+    var dx = [Float](unsafeUninitializedCapacity: total) { _, initialised in initialised = total }  // every value is written
     let m = Float(size)
     let gamma = scale.value
-    // the affine gradients are summed here, in group order, then added once
+    // the affine gradients are summed here, in group order, then added once. For planes a
+    // channel's groups are contiguous and only they add to its sums, so channels run in parallel
+    // parts with the same order; for rows every group adds to every sum, so it stays one part.
     var dScale = [Float](repeating: 0, count: channels), dShift = [Float](repeating: 0, count: channels)
     dy.data.withUnsafeBufferPointer { gs in
       normalised.withUnsafeBufferPointer { hs in
-        dx.withUnsafeMutableBufferPointer { dxs in
-          for g in 0..<count {
-            let (base, channel) = (g * size, g / batch)
-            var sumD = 0.0, sumDX = 0.0
-            for i in 0..<size {
-              let a = perValue ? i : channel
-              let d = gs[base + i] * gamma[a]
-              dScale[a] += gs[base + i] * hs[base + i]
-              dShift[a] += gs[base + i]
-              sumD += Double(d)
-              sumDX += Double(d) * Double(hs[base + i])
-            }
-            let k = inverseStd[g] / m
-            let (sd, sdx) = (Float(sumD), Float(sumDX))
-            for i in 0..<size {
-              let d = gs[base + i] * gamma[perValue ? i : channel]
-              dxs[base + i] = k * (m * d - sd - hs[base + i] * sdx)
+        inverseStd.withUnsafeBufferPointer { inverseStd in
+          dx.withUnsafeMutableBufferPointer { dxs in
+            dScale.withUnsafeMutableBufferPointer { dScale in
+              dShift.withUnsafeMutableBufferPointer { dShift in
+                let (gs, hs, inverseStd, dxs, dScale, dShift) = (
+                  gs.baseAddress!, hs.baseAddress!, inverseStd.baseAddress!, dxs.baseAddress!, dScale.baseAddress!, dShift.baseAddress!
+                )
+                let parallel = !perValue && total >= 1 << 15
+                forEachPart(perValue ? 1 : channels, threads: parallel ? pass.threads : 1) { part in
+                  let groups = perValue ? 0..<count : (part.lowerBound * batch)..<(part.upperBound * batch)
+                  for g in groups {
+                    let (base, channel) = (g * size, g / batch)
+                    var sumD = 0.0, sumDX = 0.0
+                    for i in 0..<size {
+                      let a = perValue ? i : channel
+                      let d = gs[base + i] * gamma[a]
+                      dScale[a] += gs[base + i] * hs[base + i]
+                      dShift[a] += gs[base + i]
+                      sumD += Double(d)
+                      sumDX += Double(d) * Double(hs[base + i])
+                    }
+                    let k = inverseStd[g] / m
+                    let (sd, sdx) = (Float(sumD), Float(sumDX))
+                    for i in 0..<size {
+                      let d = gs[base + i] * gamma[perValue ? i : channel]
+                      dxs[base + i] = k * (m * d - sd - hs[base + i] * sdx)
+                    }
+                  }
+                }
+              }
             }
           }
         }

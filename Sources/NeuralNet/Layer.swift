@@ -90,6 +90,22 @@ func forEachElementPart(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void
   try? parallelFor(parts, threads: threads) { part in body(chunk(part, of: parts, count: count)) }
 }
 
+/// A new array of `values.count` elements, each part of it written by `body(values, out, range)`
+/// from the same range of `values` (parts as `forEachElementPart`): no copy of `values` first.
+func elementwise(
+  _ values: [Float], threads: Int, _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Range<Int>) -> Void
+) -> [Float] {
+  let count = values.count
+  guard count > 0 else { return [] }
+  return [Float](unsafeUninitializedCapacity: count) { out, initialised in
+    values.withUnsafeBufferPointer { xs in
+      let (xs, ys) = (xs.baseAddress!, out.baseAddress!)
+      forEachElementPart(count, threads: threads) { range in body(xs, ys, range) }
+    }
+    initialised = count
+  }
+}
+
 /// Parts for splitting a batch of rows: about 32 rows each (small sgemms are slow), at most
 /// `fixedParts`; depends on the row count only, never on threads.
 func partCount(_ rows: Int) -> Int { max(1, min(fixedParts, rows / 32)) }

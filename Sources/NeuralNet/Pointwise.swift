@@ -49,24 +49,21 @@ public final class Activation: Layer {
   }
 
   public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
-    var dx = dy.data
     let function = function
-    dx.withUnsafeMutableBufferPointer { dx in
-      input.withUnsafeBufferPointer { input in
-        output.withUnsafeBufferPointer { output in
-          let (dx, input, output) = (dx.baseAddress!, input.baseAddress!, output.baseAddress!)
-          forEachElementPart(dy.data.count, threads: pass.threads) { range in
+    return input.withUnsafeBufferPointer { input in
+      output.withUnsafeBufferPointer { output in
+        let (input, output) = (input.baseAddress!, output.baseAddress!)
+        return dy.with(
+          elementwise(dy.data, threads: pass.threads) { dy, dx, range in
             switch function {
-            case .relu: for i in range { dx[i] = input[i] > 0 ? dx[i] : 0 }
-            case .leakyRelu(let slope): for i in range { dx[i] *= input[i] > 0 ? 1 : slope }
-            case .tanh: for i in range { dx[i] *= 1 - output[i] * output[i] }
-            case .sigmoid: for i in range { dx[i] *= output[i] * (1 - output[i]) }
+            case .relu: for i in range { dx[i] = input[i] > 0 ? dy[i] : 0 }
+            case .leakyRelu(let slope): for i in range { dx[i] = dy[i] * (input[i] > 0 ? 1 : slope) }
+            case .tanh: for i in range { dx[i] = dy[i] * (1 - output[i] * output[i]) }
+            case .sigmoid: for i in range { dx[i] = dy[i] * (output[i] * (1 - output[i])) }
             }
-          }
-        }
+          })
       }
     }
-    return dy.with(dx)
   }
 }
 
@@ -74,23 +71,29 @@ public final class Activation: Layer {
 /// scaled by 1/(1−rate); at inference it is the identity.
 public final class Dropout: Layer {
   public let rate: Float
+  /// The last training forward's mask (0 or 1/(1−rate) per value); empty after an inference forward.
   private var mask: [Float] = []
 
   public init(_ rate: Float) { self.rate = rate }
   public var spec: LayerSpec { LayerSpec("dropout", [("rate", "\(rate)")]) }
   public func outputShape(_ shape: Shape) throws -> Shape { shape }
 
+  /// mask[i] is 0 when the i-th 16-bit uniform of the pass's stream (four per 64-bit draw, low
+  /// bits first) is below rate·65536, else 1/(1−rate): the rate is honoured to 1/65536.
   public func forward(_ x: Tensor, _ pass: inout Pass) -> Tensor {
-    guard pass.training && rate > 0 else { return x }
+    guard pass.training && rate > 0 else {
+      mask = []  // the identity, whose gradient is the identity
+      return x
+    }
     let keep = 1 / (1 - rate)
-    // four 16-bit uniforms per 64-bit draw: the rate is honoured to 1/65536
-    let threshold = UInt64((Double(rate) * 65536).rounded())
+    let threshold = UInt32((Double(rate) * 65536).rounded())
     let count = x.data.count
     let random = pass.random
     var out = [Float](unsafeUninitializedCapacity: count) { _, initialised in initialised = count }
     mask = [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
       x.data.withUnsafeBufferPointer { xs in
         out.withUnsafeMutableBufferPointer { ys in
+          guard count > 0 else { return }
           let (xs, ys, ms) = (xs.baseAddress!, ys.baseAddress!, buffer.baseAddress!)
           // parts start on a draw boundary (4 values per draw) and jump the generator ahead to it,
           // so every value gets the draw the single-threaded loop would give it
@@ -98,16 +101,23 @@ public final class Dropout: Layer {
           forEachElementPart(draws, threads: pass.threads) { part in
             var random = random  // a local copy: the draws stay in registers
             random.skip(UInt64(part.lowerBound))
-            var i = part.lowerBound * 4
             let end = min(count, part.upperBound * 4)
-            while i < end {
-              var bits = random.next()
-              for _ in 0..<4 where i < end {
-                let m = (bits & 0xFFFF) < threshold ? 0 : keep
-                ms[i] = m
-                ys[i] = xs[i] * m
-                bits >>= 16
-                i += 1
+            // blocks of draws into a small buffer, then read as 16-bit uniforms (four per draw,
+            // low bits first: the little-endian order), so the masking loop vectorises
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 256) { block in
+              var i = part.lowerBound * 4
+              while i < end {
+                let values = min(end - i, 4 * 256)
+                for d in 0..<(values + 3) / 4 { block[d] = random.next().littleEndian }
+                UnsafeRawPointer(block.baseAddress!).withMemoryRebound(to: UInt16.self, capacity: 4 * 256) { uniforms in
+                  let (xs, ys, ms) = (xs + i, ys + i, ms + i)
+                  for j in 0..<values {
+                    let m: Float = UInt32(UInt16(littleEndian: uniforms[j])) < threshold ? 0 : keep
+                    ms[j] = m
+                    ys[j] = xs[j] * m
+                  }
+                }
+                i += values
               }
             }
           }
@@ -120,15 +130,12 @@ public final class Dropout: Layer {
   }
 
   public func backward(_ dy: Tensor, _ pass: Pass) -> Tensor {
-    guard rate > 0 else { return dy }
-    var dx = dy.data
-    dx.withUnsafeMutableBufferPointer { dx in
-      mask.withUnsafeBufferPointer { mask in
-        let (dx, mask) = (dx.baseAddress!, mask.baseAddress!)
-        forEachElementPart(dy.data.count, threads: pass.threads) { range in for i in range { dx[i] *= mask[i] } }
-      }
+    guard !mask.isEmpty else { return dy }
+    precondition(mask.count == dy.data.count, "dropout gradient does not match the last training forward")
+    return mask.withUnsafeBufferPointer { mask in
+      let mask = mask.baseAddress!
+      return dy.with(elementwise(dy.data, threads: pass.threads) { dy, dx, range in for i in range { dx[i] = dy[i] * mask[i] } })
     }
-    return dy.with(dx)
   }
 }
 

@@ -64,12 +64,16 @@ public struct Tensor: Sendable, Equatable {
     if layout == .rows { return self }
     let plane = height * width
     if channels == 1 { return Tensor(rows: batch, features: plane, data: data) }
-    var out = [Float](repeating: 0, count: data.count)
-    for c in 0..<channels {
-      for b in 0..<batch {
-        let from = (c * batch + b) * plane, to = (b * channels + c) * plane
-        for i in 0..<plane { out[to + i] = data[from + i] }
+    let (channels, batch) = (channels, batch)
+    let out = [Float](unsafeUninitializedCapacity: data.count) { to, count in
+      data.withUnsafeBufferPointer { from in
+        for c in 0..<channels {
+          for b in 0..<batch {
+            (to.baseAddress! + (b * channels + c) * plane).initialize(from: from.baseAddress! + (c * batch + b) * plane, count: plane)
+          }
+        }
       }
+      count = data.count
     }
     return Tensor(rows: batch, features: features, data: out)
   }
@@ -79,13 +83,16 @@ public struct Tensor: Sendable, Equatable {
     precondition(shape.count == features, "reshape to \(shape) does not keep \(features) features")
     let plane = shape.height * shape.width
     if shape.channels == 1 { return Tensor(planes: 1, batch: batch, height: shape.height, width: shape.width, data: data) }
-    let rows = asRows()
-    var out = [Float](repeating: 0, count: data.count)
-    for b in 0..<batch {
-      for c in 0..<shape.channels {
-        let from = (b * shape.channels + c) * plane, to = (c * batch + b) * plane
-        for i in 0..<plane { out[to + i] = rows.data[from + i] }
+    let rows = asRows(), batch = batch
+    let out = [Float](unsafeUninitializedCapacity: data.count) { to, count in
+      rows.data.withUnsafeBufferPointer { from in
+        for b in 0..<batch {
+          for c in 0..<shape.channels {
+            (to.baseAddress! + (c * batch + b) * plane).initialize(from: from.baseAddress! + (b * shape.channels + c) * plane, count: plane)
+          }
+        }
       }
+      count = rows.data.count
     }
     return Tensor(planes: shape.channels, batch: batch, height: shape.height, width: shape.width, data: out)
   }

@@ -2,8 +2,9 @@ import Foundation
 
 /// A small seeded generator (SplitMix64) so runs do not depend on the platform's RNG.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-  private var state: UInt64
+  @usableFromInline var state: UInt64
   public init(seed: UInt64) { state = seed }
+  @inlinable
   public mutating func next() -> UInt64 {
     state &+= 0x9E37_79B9_7F4A_7C15
     var z = state
@@ -14,6 +15,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
   /// Moves the generator `draws` outputs ahead in O(1), as `draws` calls to `next()` would
   /// (the state advances by a fixed increment per draw), so parallel parts can each start at
   /// their own place in one stream.
+  @inlinable
   public mutating func skip(_ draws: UInt64) { state &+= draws &* 0x9E37_79B9_7F4A_7C15 }
   /// A standard normal draw (Box–Muller).
   public mutating func nextGaussian() -> Double {

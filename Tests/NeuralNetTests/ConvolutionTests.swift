@@ -88,6 +88,9 @@ final class ConvolutionTests: XCTestCase {
     Case(inputs: 11, outputs: 16, kernel: 4, stride: 2, padding: 1, upsample: 1, batch: 40, size: 28),
     Case(inputs: 64, outputs: 8, kernel: 4, stride: 2, padding: 1, upsample: 1, batch: 24, size: 14),
     Case(inputs: 3, outputs: 5, kernel: 5, stride: 1, padding: 2, upsample: 1, batch: 10, size: 9),
+    // windows that never reach the last row and column, and a border wider than the stride
+    Case(inputs: 3, outputs: 4, kernel: 3, stride: 2, padding: 0, upsample: 1, batch: 6, size: 8),
+    Case(inputs: 2, outputs: 3, kernel: 3, stride: 3, padding: 2, upsample: 1, batch: 4, size: 7),
     // a generator's upsampling ×2 then 3×3 (absorbed: four 2×2 phases), by shift-and-add (outputs
     // ≤ inputs/4) and by im2col in two chunks per run, also into 1 and 3 planes
     Case(inputs: 128, outputs: 8, kernel: 3, stride: 1, padding: 1, upsample: 2, batch: 40, size: 7),

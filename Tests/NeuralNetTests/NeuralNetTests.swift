@@ -270,25 +270,37 @@ final class ElementwiseThreadingTests: XCTestCase {
     checkInvariant({ Dropout(0.3) }, "dropout")
     checkInvariant({ Upsample(2) }, "upsample")
     checkInvariant({ BatchNorm(16) }, "batch norm")
+    checkInvariant({ InstanceNorm(16) }, "instance norm")
   }
 
   /// The mask is the stream's: value i is dropped when its 16-bit slice of draw i/4 is below
   /// rate·65536, and the generator moves on by one draw per four values.
+  /// Also on a count that is not a whole number of draws (or of the layer's blocks of draws),
+  /// large enough to be split, and on a small one; the gradient uses the same mask.
   func testDropoutMaskIsTheStreamsAtAnyThreadCount() {
-    let rate: Float = 0.3, threshold = UInt64((Double(rate) * 65536).rounded())
-    var stream = SplitMix64(seed: 11)
-    var expected = [Float](repeating: 0, count: input.data.count)
-    var bits: UInt64 = 0
-    for i in 0..<input.data.count {
-      if i % 4 == 0 { bits = stream.next() }
-      expected[i] = input.data[i] * ((bits >> (16 * UInt64(i % 4))) & 0xFFFF < threshold ? 0 : 1 / (1 - rate))
-    }
-    for threads in [1, 2] {
-      var pass = Pass(training: true, threads: threads, seed: 11)
-      let y = Dropout(rate).forward(input, &pass)
-      XCTAssertTrue(y.data == expected, "dropout at \(threads) threads is not the stream's mask")
-      var after = stream
-      XCTAssertEqual(pass.random.next(), after.next())
+    var random = SplitMix64(seed: 8)
+    let odd = Tensor(rows: 131_075, features: 1, data: (0..<131_075).map { _ in Float(random.nextGaussian()) })
+    let small = Tensor(rows: 7, features: 3, data: (0..<21).map { _ in Float(random.nextGaussian()) })
+    for x in [input, odd, small] {
+      let rate: Float = 0.3, threshold = UInt64((Double(rate) * 65536).rounded())
+      var stream = SplitMix64(seed: 11)
+      var expected = [Float](repeating: 0, count: x.data.count)
+      var bits: UInt64 = 0
+      for i in 0..<x.data.count {
+        if i % 4 == 0 { bits = stream.next() }
+        expected[i] = x.data[i] * ((bits >> (16 * UInt64(i % 4))) & 0xFFFF < threshold ? 0 : 1 / (1 - rate))
+      }
+      let dy = gradient(like: x, seed: 4)
+      for threads in [1, 2] {
+        var pass = Pass(training: true, threads: threads, seed: 11)
+        let layer = Dropout(rate)
+        let y = layer.forward(x, &pass)
+        XCTAssertTrue(y.data == expected, "dropout of \(x.data.count) values at \(threads) threads is not the stream's mask")
+        var after = stream
+        XCTAssertEqual(pass.random.next(), after.next())
+        let dx = layer.backward(dy, pass)
+        XCTAssertTrue(dx.data == zip(dy.data, zip(x.data, expected)).map { g, p in p.1 == 0 ? 0 * g : g * (1 / (1 - rate)) })
+      }
     }
   }
 
