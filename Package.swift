@@ -47,6 +47,7 @@ let modules: [Target] = [
     name: "GANEval",
     dependencies: [
       "EvalCore", "Metrics", "FeatureExtractors", "Generators", "Classifier", "FeatureSpace", "SetStatistics", "ImageIO", "Plot", "Workers", "CBLAS",
+      "LinearAlgebra",
       .product(name: "Yams", package: "Yams"),
     ]),
   .executableTarget(name: "tsne-bench", dependencies: ["TSNE", "ImageIO"]),

@@ -6,3 +6,7 @@ void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const 
              double *w, double *work, const int *lwork, int *iwork, const int *liwork, int *info);
 void ssyevd_(const char *jobz, const char *uplo, const int *n, float *a, const int *lda,
              float *w, float *work, const int *lwork, int *iwork, const int *liwork, int *info);
+
+/* OpenBLAS's own: stops its worker threads (they start when the library loads and spin for a
+   while waiting for work); a later multi-threaded call starts them again. */
+int blas_thread_shutdown_(void);

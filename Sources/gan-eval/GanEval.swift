@@ -18,4 +18,9 @@ struct GanEval: ParsableCommand {
       Stats.self, Merge.self,
     ]
   )
+
+  static func main() {
+    prepareProcess()
+    main(nil)
+  }
 }
