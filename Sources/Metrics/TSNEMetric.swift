@@ -32,7 +32,9 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     .int("dims", default: 2, 2...3, "Embedding dimensions."),
     .choice("method", default: MethodChoice.auto, "exact, barnes-hut, fft, or auto (the measured fastest: exact up to 1,000 images, Barnes-Hut above, FFT in 2D from 50,000)."),
     .number("perplexity", default: 30, min: 1, "Perplexity (effective number of neighbours)."),
-    .number("theta", default: 0.5, min: 0, max: 2, "Barnes-Hut accuracy: cells with width/distance < theta are summarised."),
+    .string(
+      "theta", default: "auto",
+      "Barnes-Hut accuracy: cells with width/distance < theta are summarised (a number from 0 to 2); auto = 0.5 from 5,000 images (scikit-learn's and openTSNE's), 0.4 below, where the tree costs little."),
     .int("iterations", default: 1000, 1...100_000, "Optimisation iterations."),
     .int("pca", default: 50, 0...100_000, "Reduce to this many principal components first (0 = off)."),
     .number("dof", default: 1, above: 0, max: 100, "Degrees of freedom of the Student-t kernel."),
@@ -51,7 +53,13 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     self.options.dims = options.int("dims")
     methodChoice = options.choice("method")
     self.options.perplexity = options.double("perplexity")
-    self.options.theta = options.double("theta")
+    let theta = options.string("theta") ?? "auto"
+    if theta != "auto" {
+      guard let value = Double(theta), value.isFinite, value >= 0, value <= 2 else {
+        throw EvalError.badParameter(name: "--theta", reason: "'\(theta)' must be a number from 0 to 2, or auto")
+      }
+      self.options.theta = value
+    }
     self.options.iterations = options.int("iterations")
     self.options.degreesOfFreedom = options.double("dof")
     let rate = options.string("learning-rate") ?? "auto"

@@ -13,7 +13,8 @@ public struct TSNEOptions: Sendable {
   public var dims = 2
   public var method = GradientMethod.barnesHut
   public var perplexity = 30.0
-  public var theta = 0.5
+  /// Barnes-Hut's opening angle; nil = `autoTheta(points:)`.
+  public var theta: Double? = nil
   public var iterations = 1000
   public var earlyExaggeration = 12.0
   public var exaggerationIterations = 250
@@ -38,6 +39,12 @@ public struct TSNEOptions: Sendable {
   public var threads = defaultThreadCount
   /// Iterations between KL evaluations (for progress and the no-progress stop).
   public var checkEvery = 50
+
+  /// The default opening angle: 0.5 (scikit-learn's and openTSNE's) from 5,000 points, 0.4 below,
+  /// where the tree costs little. On 2,000 MNIST digits the embedding's exact objective (dense P)
+  /// is 2.4% above the exact method's at 0.5 and 1.5% at 0.4, for about 20% more time (2.3 s →
+  /// 2.7 s); θ is the cause of that gap (0.9% at 0.3; the kNN-sparse P adds little).
+  public static func autoTheta(points: Int) -> Double { points < 5000 ? 0.4 : 0.5 }
   /// Stop when the KL has not improved for this many iterations (scikit-learn: 300).
   public var iterationsWithoutProgress = 300
   public var minGradientNorm = 1e-7
@@ -144,7 +151,8 @@ public enum TSNE {
         interpolation.intervalWidth = options.interpolationIntervalWidth
         gradient = interpolation
       } else {
-        gradient = BarnesHutGradient(p: p, dims: options.dims, dof: options.degreesOfFreedom, theta: options.theta, threads: options.threads)
+        gradient = BarnesHutGradient(
+          p: p, dims: options.dims, dof: options.degreesOfFreedom, theta: options.theta ?? TSNEOptions.autoTheta(points: n), threads: options.threads)
       }
     }
     let affinitySeconds = Date().timeIntervalSince(clock)
