@@ -75,36 +75,74 @@ public enum Affinities {
         }
       }
     }
-    // symmetrise: entries (i, j) and (j, i) both get p(j|i) + p(i|j)
-    var rows = [[(Int32, Double)]](repeating: [], count: n)
+    return symmetrised(conditional, neighbors, count: n)
+  }
+
+  /// P = (P + Pᵀ) / Σ in CSR form from the conditional p(j|i) of each point's k neighbours.
+  /// Built in place in two flat arrays (count the entries of each row, place them, sort each row
+  /// by column and add up repeated columns), so the peak is about 12 bytes per entry: at a
+  /// million points an array per row took several times that. Each row's entries are placed in
+  /// the order of the loop over (i, slot) and sorted stably, so repeated columns are added in that
+  /// order, and the sum and the scaling are taken over the rows in order: the same matrix as
+  /// building each row as an array, to the bit.
+  static func symmetrised(_ conditional: [Double], _ neighbors: NearestNeighbors, count n: Int) -> SparseMatrix {
+    let k = neighbors.k
+    var offsets = [Int](repeating: 0, count: n + 1)
     for i in 0..<n {
       for slot in 0..<k {
-        let j = Int(neighbors.indices[i * k + slot])
-        let v = conditional[i * k + slot]
-        rows[i].append((Int32(j), v))
-        rows[j].append((Int32(i), v))
+        offsets[i + 1] += 1
+        offsets[Int(neighbors.indices[i * k + slot]) + 1] += 1
       }
     }
-    var offsets = [Int](repeating: 0, count: n + 1)
-    var columns: [Int32] = []
-    var values: [Double] = []
-    columns.reserveCapacity(2 * n * k)
-    values.reserveCapacity(2 * n * k)
-    for i in 0..<n {
-      let merged = rows[i].sorted { $0.0 < $1.0 }
-      var index = 0
-      while index < merged.count {
-        var sum = merged[index].1
-        var next = index + 1
-        while next < merged.count && merged[next].0 == merged[index].0 { sum += merged[next].1; next += 1 }
-        columns.append(merged[index].0)
-        values.append(sum)
-        index = next
+    for i in 0..<n { offsets[i + 1] += offsets[i] }
+    let total = offsets[n]
+    var columns = [Int32](repeating: 0, count: total)
+    var values = [Double](repeating: 0, count: total)
+    var used = 0
+    columns.withUnsafeMutableBufferPointer { columns in
+      values.withUnsafeMutableBufferPointer { values in
+        var cursor = Array(offsets[0..<n])
+        for i in 0..<n {
+          for slot in 0..<k {
+            let j = Int(neighbors.indices[i * k + slot])
+            let v = conditional[i * k + slot]
+            (columns[cursor[i]], values[cursor[i]]) = (Int32(j), v)
+            cursor[i] += 1
+            (columns[cursor[j]], values[cursor[j]]) = (Int32(i), v)
+            cursor[j] += 1
+          }
+        }
+        // each row: a stable sort by column, then repeated columns summed in order, compacted
+        // towards the front (the write position never passes the read position)
+        var row: [(Int32, Double)] = []
+        for i in 0..<n {
+          let (from, to) = (offsets[i], offsets[i + 1])
+          row.removeAll(keepingCapacity: true)
+          for e in from..<to { row.append((columns[e], values[e])) }
+          row.sort { $0.0 < $1.0 }  // stable (as the standard library's sort is)
+          offsets[i] = used
+          var index = 0
+          while index < row.count {
+            var sum = row[index].1
+            var next = index + 1
+            while next < row.count && row[next].0 == row[index].0 { sum += row[next].1; next += 1 }
+            (columns[used], values[used]) = (row[index].0, sum)
+            used += 1
+            index = next
+          }
+        }
       }
-      offsets[i + 1] = columns.count
     }
-    let total = max(values.reduce(0, +), Double.ulpOfOne)
-    return SparseMatrix(count: n, offsets: offsets, columns: columns, values: values.map { $0 / total })
+    offsets[n] = used
+    var sum = 0.0
+    for e in 0..<used { sum += values[e] }
+    let scale = max(sum, Double.ulpOfOne)
+    // exact-size arrays; the placement arrays are freed on return
+    let finalValues = [Double](unsafeUninitializedCapacity: used) { out, count in
+      for e in 0..<used { out[e] = values[e] / scale }
+      count = used
+    }
+    return SparseMatrix(count: n, offsets: offsets, columns: Array(columns[0..<used]), values: finalValues)
   }
 }
 

@@ -140,6 +140,43 @@ final class TSNETests: XCTestCase {
     }
   }
 
+  /// The in-place CSR build equals the plain one (an array per row, appended in loop order,
+  /// sorted stably by column, repeated columns summed, then scaled by the total) to the bit, on
+  /// real neighbours (many mutual pairs) with seeded conditional values.
+  func testSymmetrisedAffinitiesEqualTheRowArrayBuild() throws {
+    let n = 700, k = 45
+    let neighbors = NearestNeighbors(try digits50(n), rows: n, columns: 50, k: k, threads: 2)
+    var random = SplitMix64(seed: 21)
+    let conditional = (0..<(n * k)).map { _ in Double(random.next() >> 11) / Double(1 << 53) }
+    var rows = [[(Int32, Double)]](repeating: [], count: n)
+    for i in 0..<n {
+      for slot in 0..<k {
+        let j = Int(neighbors.indices[i * k + slot])
+        rows[i].append((Int32(j), conditional[i * k + slot]))
+        rows[j].append((Int32(i), conditional[i * k + slot]))
+      }
+    }
+    var offsets = [0], columns: [Int32] = [], values: [Double] = []
+    for i in 0..<n {
+      let merged = rows[i].sorted { $0.0 < $1.0 }
+      var index = 0
+      while index < merged.count {
+        var sum = merged[index].1, next = index + 1
+        while next < merged.count && merged[next].0 == merged[index].0 { sum += merged[next].1; next += 1 }
+        columns.append(merged[index].0)
+        values.append(sum)
+        index = next
+      }
+      offsets.append(columns.count)
+    }
+    let total = values.reduce(0, +)
+    let p = Affinities.symmetrised(conditional, neighbors, count: n)
+    XCTAssertEqual(p.offsets, offsets)
+    XCTAssertEqual(p.columns, columns)
+    XCTAssertTrue(p.values == values.map { $0 / total }, "values differ from the row-array build")
+    XCTAssertLessThan(columns.count, 2 * n * k, "no mutual neighbours: the merge went untested")
+  }
+
   func testSameSeedSameEmbeddingForAnyThreadCount() throws {
     let n = 500
     let x = try digits50(n)
