@@ -53,4 +53,4 @@ public func useSingleThreadedBLAS() { openblas_set_num_threads(1) }
 /// Stops the worker threads OpenBLAS starts when it loads. Until they time out they spin on
 /// sched_yield waiting for work, which cost about a tenth of a second of CPU in every run
 /// (6% of a 60,000-image `histogram`); a multi-threaded BLAS call later starts them again.
-public func releaseIdleBLASThreads() { _ = blas_thread_shutdown_() }
+public func releaseIdleBLASThreads() { gan_eval_stop_idle_blas_threads() }

@@ -53,7 +53,7 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     self.options.dims = options.int("dims")
     methodChoice = options.choice("method")
     self.options.perplexity = options.double("perplexity")
-    let theta = options.string("theta") ?? "auto"
+    let theta = (options.string("theta") ?? "auto").trimmingCharacters(in: .whitespaces)
     if theta != "auto" {
       guard let value = Double(theta), value.isFinite, value >= 0, value <= 2 else {
         throw EvalError.badParameter(name: "--theta", reason: "'\(theta)' must be a number from 0 to 2, or auto")
@@ -228,6 +228,7 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     report.scalars.append(("method", .string(embedding.method.rawValue)))
     report.scalars.append(("n", .int(n)))
     report.scalars.append(("iterations_run", .int(embedding.iterations)))
+    if embedding.method == .barnesHut { report.scalars.append(("theta", .number(options.theta ?? TSNEOptions.autoTheta(points: n)))) }
     report.scalars.append(("learning_rate", .number(embedding.learningRate)))
     report.scalars.append(("learning_rate_after_exaggeration", .number(embedding.learningRateAfterExaggeration)))
     report.scalars.append(("trustworthiness_k10", trust.map { .number($0) } ?? .null))

@@ -98,13 +98,27 @@ public final class InstanceNorm: Layer {
                   for g in groups {
                     let (base, channel) = (g * size, g / batch)
                     var sumD = 0.0, sumDX = 0.0
-                    for i in 0..<size {
-                      let a = perValue ? i : channel
-                      let d = gs[base + i] * gamma[a]
-                      dScale[a] += gs[base + i] * hs[base + i]
-                      dShift[a] += gs[base + i]
-                      sumD += Double(d)
-                      sumDX += Double(d) * Double(hs[base + i])
+                    if perValue {
+                      for i in 0..<size {
+                        let d = gs[base + i] * gamma[i]
+                        dScale[i] += gs[base + i] * hs[base + i]
+                        dShift[i] += gs[base + i]
+                        sumD += Double(d)
+                        sumDX += Double(d) * Double(hs[base + i])
+                      }
+                    } else {
+                      // the channel's sums in registers (the same additions in the same order),
+                      // stored once per group: parts writing neighbouring channels share a cache line
+                      var (scaleSum, shiftSum) = (dScale[channel], dShift[channel])
+                      let gain = gamma[channel]
+                      for i in 0..<size {
+                        let d = gs[base + i] * gain
+                        scaleSum += gs[base + i] * hs[base + i]
+                        shiftSum += gs[base + i]
+                        sumD += Double(d)
+                        sumDX += Double(d) * Double(hs[base + i])
+                      }
+                      (dScale[channel], dShift[channel]) = (scaleSum, shiftSum)
                     }
                     let k = inverseStd[g] / m
                     let (sd, sdx) = (Float(sumD), Float(sumDX))

@@ -127,7 +127,10 @@ public enum ModelFile {
     case "tanh": return Activation(.tanh)
     case "sigmoid": return Activation(.sigmoid)
     case "leaky_relu": return Activation(.leakyRelu(try real("slope")))
-    case "dropout": return Dropout(try real("rate"))
+    case "dropout":
+      let rate = try real("rate")
+      guard rate >= 0 && rate < 1 else { throw fail("dropout rate \(rate) is not in [0, 1)") }
+      return Dropout(rate)
     case "batchnorm":
       try fits(try int("features"))
       return BatchNorm(try int("features"), momentum: try real("momentum"), epsilon: try real("epsilon"))

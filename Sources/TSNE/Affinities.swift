@@ -80,8 +80,8 @@ public enum Affinities {
 
   /// P = (P + Pᵀ) / Σ in CSR form from the conditional p(j|i) of each point's k neighbours.
   /// Built in place in two flat arrays (count the entries of each row, place them, sort each row
-  /// by column and add up repeated columns), so the peak is about 12 bytes per entry: at a
-  /// million points an array per row took several times that. Each row's entries are placed in
+  /// by column and add up repeated columns, compacting), so the peak is 12 bytes per placed entry
+  /// (2·n·k of them): at a million points an array per row took several times that. Each row's entries are placed in
   /// the order of the loop over (i, slot) and sorted stably, so repeated columns are added in that
   /// order, and the sum and the scaling are taken over the rows in order: the same matrix as
   /// building each row as an array, to the bit.
@@ -137,12 +137,11 @@ public enum Affinities {
     var sum = 0.0
     for e in 0..<used { sum += values[e] }
     let scale = max(sum, Double.ulpOfOne)
-    // exact-size arrays; the placement arrays are freed on return
-    let finalValues = [Double](unsafeUninitializedCapacity: used) { out, count in
-      for e in 0..<used { out[e] = values[e] / scale }
-      count = used
-    }
-    return SparseMatrix(count: n, offsets: offsets, columns: Array(columns[0..<used]), values: finalValues)
+    for e in 0..<used { values[e] /= scale }
+    // dropped in place (an exact-size copy would add 12 bytes per entry to the peak)
+    columns.removeLast(total - used)
+    values.removeLast(total - used)
+    return SparseMatrix(count: n, offsets: offsets, columns: columns, values: values)
   }
 }
 

@@ -223,6 +223,16 @@ final class TrainingTests: XCTestCase {
     text.removeLast(8)
     withUnsafeBytes(of: fnv1a64(text).littleEndian) { text.append(contentsOf: $0) }
     XCTAssertThrowsError(try ModelFile.decode(text, path: "m.ganet")) { XCTAssertTrue("\($0)".contains("version 9"), "\($0)") }
+    // A dropout rate outside [0, 1) is refused when read (it would trap when the mask is drawn).
+    var random = SplitMix64(seed: 2)
+    let dropout = try Network(input: Shape(channels: 4), layers: [Dense(4, 3, random: &random), Dropout(0.25)])
+    let body = Array(ModelFile.encode(dropout).dropLast(8)), key = Array("rate=0.25".utf8)
+    let at = try XCTUnwrap((0...(body.count - key.count)).first { Array(body[$0..<($0 + key.count)]) == key }, "the rate is not in the file")
+    for bad in ["70000.0", "-0.5", "1.0"] {
+      var edited = Array(body[..<at]) + Array("rate=\(bad)".utf8) + Array(body[(at + key.count)...])
+      withUnsafeBytes(of: fnv1a64(edited).littleEndian) { edited.append(contentsOf: $0) }
+      XCTAssertThrowsError(try ModelFile.decode(edited, path: "d.ganet")) { XCTAssertTrue("\($0)".contains("dropout rate"), "\($0)") }
+    }
   }
 }
 
