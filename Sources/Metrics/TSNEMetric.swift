@@ -228,7 +228,7 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     report.scalars.append(("method", .string(embedding.method.rawValue)))
     report.scalars.append(("n", .int(n)))
     report.scalars.append(("iterations_run", .int(embedding.iterations)))
-    if embedding.method == .barnesHut { report.scalars.append(("theta", .number(options.theta ?? TSNEOptions.autoTheta(points: n)))) }
+    if embedding.method == .barnesHut { report.scalars.append(("theta", .number(options.barnesHutTheta(points: n)))) }
     report.scalars.append(("learning_rate", .number(embedding.learningRate)))
     report.scalars.append(("learning_rate_after_exaggeration", .number(embedding.learningRateAfterExaggeration)))
     report.scalars.append(("trustworthiness_k10", trust.map { .number($0) } ?? .null))

@@ -266,8 +266,8 @@ public final class Convolution: Layer {
     dy.data.withUnsafeBufferPointer { dys in
       sums.withUnsafeMutableBufferPointer { sums in
         let (dys, sums) = (dys.baseAddress!, sums.baseAddress!)
-        try? parallelFor(min(outputs, fixedParts), threads: pass.threads) { part in
-          for o in chunk(part, of: min(outputs, fixedParts), count: outputs) {
+        forEachPart(outputs, threads: pass.threads) { channels in
+          for o in channels {
             var sum: Float = 0
             let row = dys + o * total
             for j in 0..<total { sum += row[j] }

@@ -133,28 +133,10 @@ extension ConvolutionPhase {
     _ x: UnsafePointer<Float>, _ g: ConvolutionGeometry, channels: Int, images: Range<Int>, into cols: UnsafeMutablePointer<Float>,
     padded: UnsafeMutablePointer<Float>
   ) {
-    let (h, w, gh, gw, s) = (g.height, g.width, g.gridHeight, g.gridWidth, g.stride)
+    let (gh, gw, s) = (g.gridHeight, g.gridWidth, g.stride)
     let n = images.count * gh * gw
     let (ph, pw) = paddedPlane(g)
-    // the padded plane's columns that hold image columns, and the image rows it holds
-    let (firstX, lastX) = (max(0, left), min(pw, w + left))
-    var target = padded
-    for c in 0..<channels {
-      for i in images {
-        let plane = x + (c * g.batch + i) * h * w
-        for row in 0..<ph {
-          let y = row - top
-          if y < 0 || y >= h || firstX >= lastX {
-            target.update(repeating: 0, count: pw)
-          } else {
-            target.update(repeating: 0, count: firstX)
-            (target + firstX).update(from: plane + y * w + firstX - left, count: lastX - firstX)
-            (target + lastX).update(repeating: 0, count: pw - lastX)
-          }
-          target += pw
-        }
-      }
-    }
+    fillPadded(from: x, g, channels: channels, images: images, into: padded)
     for c in 0..<channels {
       for a in 0..<rows {
         for b in 0..<columns {
@@ -185,23 +167,10 @@ extension ConvolutionPhase {
     _ cols: UnsafePointer<Float>, _ g: ConvolutionGeometry, channels: Int, images: Range<Int>, into dx: UnsafeMutablePointer<Float>,
     padded: UnsafeMutablePointer<Float>
   ) {
-    let (h, w, gh, gw, s) = (g.height, g.width, g.gridHeight, g.gridWidth, g.stride)
+    let (gh, gw, s) = (g.gridHeight, g.gridWidth, g.stride)
     let n = images.count * gh * gw
     let (ph, pw) = paddedPlane(g)
-    let (firstX, lastX) = (max(0, left), min(pw, w + left))
-    // the rows and columns of dx inside the padded plane
-    let (firstY, lastY) = (max(0, top), min(ph, h + top))
-    func forEachInside(_ body: (_ image: UnsafeMutablePointer<Float>, _ pad: UnsafeMutablePointer<Float>) -> Void) {
-      guard firstX < lastX && firstY < lastY else { return }
-      for c in 0..<channels {
-        for (k, i) in images.enumerated() {
-          let plane = dx + (c * g.batch + i) * h * w, pad = padded + (c * images.count + k) * ph * pw
-          for row in firstY..<lastY { body(plane + (row - top) * w + firstX - left, pad + row * pw + firstX) }
-        }
-      }
-    }
-    padded.update(repeating: 0, count: channels * images.count * ph * pw)
-    forEachInside { image, pad in pad.update(from: image, count: lastX - firstX) }
+    fillPadded(from: dx, g, channels: channels, images: images, into: padded)
     for c in 0..<channels {
       for a in 0..<rows {
         for b in 0..<columns {
@@ -221,7 +190,48 @@ extension ConvolutionPhase {
         }
       }
     }
-    forEachInside { image, pad in image.update(from: pad, count: lastX - firstX) }
+    forEachPaddedRow(g, channels: channels, images: images, planes: dx, padded: padded) { image, pad, columns in
+      if let image { (image + columns.lowerBound - left).update(from: pad + columns.lowerBound, count: columns.count) }
+    }
+  }
+
+  /// Visits every row of the padded planes of `images` (laid out as `gather` reads them: channel,
+  /// image, row) with the image row it holds (nil for a border row) and the padded columns that
+  /// hold image columns; the image row pointer is at image column 0.
+  private func forEachPaddedRow(
+    _ g: ConvolutionGeometry, channels: Int, images: Range<Int>, planes: UnsafePointer<Float>, padded: UnsafeMutablePointer<Float>,
+    _ body: (_ image: UnsafeMutablePointer<Float>?, _ pad: UnsafeMutablePointer<Float>, _ columns: Range<Int>) -> Void
+  ) {
+    let (h, w) = (g.height, g.width)
+    let (ph, pw) = paddedPlane(g)
+    let inside = max(0, left)..<max(max(0, left), min(pw, w + left))
+    var pad = padded
+    for c in 0..<channels {
+      for i in images {
+        let plane = UnsafeMutablePointer(mutating: planes) + (c * g.batch + i) * h * w
+        for row in 0..<ph {
+          let y = row - top
+          body(y < 0 || y >= h || inside.isEmpty ? nil : plane + y * w, pad, inside)
+          pad += pw
+        }
+      }
+    }
+  }
+
+  /// The planes of `images` copied into `padded` with their zero border.
+  private func fillPadded(
+    from planes: UnsafePointer<Float>, _ g: ConvolutionGeometry, channels: Int, images: Range<Int>, into padded: UnsafeMutablePointer<Float>
+  ) {
+    let pw = paddedPlane(g).columns
+    forEachPaddedRow(g, channels: channels, images: images, planes: planes, padded: padded) { image, pad, columns in
+      guard let image else {
+        pad.update(repeating: 0, count: pw)
+        return
+      }
+      pad.update(repeating: 0, count: columns.lowerBound)
+      (pad + columns.lowerBound).update(from: image + columns.lowerBound - left, count: columns.count)
+      (pad + columns.upperBound).update(repeating: 0, count: pw - columns.upperBound)
+    }
   }
 
   /// Moves a phase's `outputs × (i,oy,ox)` block (plus `bias`) to its pixels of the output planes.

@@ -25,21 +25,14 @@ public final class Activation: Layer {
   public func outputShape(_ shape: Shape) throws -> Shape { shape }
 
   public func forward(_ x: Tensor, _ pass: inout Pass) -> Tensor {
-    let count = x.data.count
     let function = function
-    let out = [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
-      x.data.withUnsafeBufferPointer { xs in
-        let (xs, ys) = (xs.baseAddress!, buffer.baseAddress!)
-        forEachElementPart(count, threads: pass.threads) { range in
-          switch function {
-          case .relu: for i in range { ys[i] = max(xs[i], 0) }
-          case .leakyRelu(let slope): for i in range { ys[i] = xs[i] > 0 ? xs[i] : slope * xs[i] }
-          case .tanh: for i in range { ys[i] = Foundation.tanh(xs[i]) }
-          case .sigmoid: for i in range { ys[i] = 1 / (1 + exp(-xs[i])) }
-          }
-        }
+    let out = elementwise(x.data, threads: pass.threads) { xs, ys, range in
+      switch function {
+      case .relu: for i in range { ys[i] = max(xs[i], 0) }
+      case .leakyRelu(let slope): for i in range { ys[i] = xs[i] > 0 ? xs[i] : slope * xs[i] }
+      case .tanh: for i in range { ys[i] = Foundation.tanh(xs[i]) }
+      case .sigmoid: for i in range { ys[i] = 1 / (1 + exp(-xs[i])) }
       }
-      initialised = count
     }
     if pass.training {
       input = x.data

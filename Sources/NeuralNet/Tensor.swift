@@ -64,18 +64,7 @@ public struct Tensor: Sendable, Equatable {
     if layout == .rows { return self }
     let plane = height * width
     if channels == 1 { return Tensor(rows: batch, features: plane, data: data) }
-    let (channels, batch) = (channels, batch)
-    let out = [Float](unsafeUninitializedCapacity: data.count) { to, count in
-      data.withUnsafeBufferPointer { from in
-        for c in 0..<channels {
-          for b in 0..<batch {
-            (to.baseAddress! + (b * channels + c) * plane).initialize(from: from.baseAddress! + (c * batch + b) * plane, count: plane)
-          }
-        }
-      }
-      count = data.count
-    }
-    return Tensor(rows: batch, features: features, data: out)
+    return Tensor(rows: batch, features: features, data: Self.swapBlocks(data, outer: channels, inner: batch, block: plane))
   }
 
   /// Rows read as `[c][y][x]` per sample, as planes.
@@ -83,18 +72,23 @@ public struct Tensor: Sendable, Equatable {
     precondition(shape.count == features, "reshape to \(shape) does not keep \(features) features")
     let plane = shape.height * shape.width
     if shape.channels == 1 { return Tensor(planes: 1, batch: batch, height: shape.height, width: shape.width, data: data) }
-    let rows = asRows(), batch = batch
-    let out = [Float](unsafeUninitializedCapacity: data.count) { to, count in
-      rows.data.withUnsafeBufferPointer { from in
-        for b in 0..<batch {
-          for c in 0..<shape.channels {
-            (to.baseAddress! + (c * batch + b) * plane).initialize(from: from.baseAddress! + (b * shape.channels + c) * plane, count: plane)
+    let out = Self.swapBlocks(asRows().data, outer: batch, inner: shape.channels, block: plane)
+    return Tensor(planes: shape.channels, batch: batch, height: shape.height, width: shape.width, data: out)
+  }
+
+  /// `values` as `outer × inner` blocks of `block` values, returned as `inner × outer` blocks:
+  /// block (i, j) moves to (j, i). Planes `[c][b]` ↔ rows `[b][c]`.
+  private static func swapBlocks(_ values: [Float], outer: Int, inner: Int, block: Int) -> [Float] {
+    [Float](unsafeUninitializedCapacity: values.count) { to, count in
+      values.withUnsafeBufferPointer { from in
+        for i in 0..<outer {
+          for j in 0..<inner {
+            (to.baseAddress! + (j * outer + i) * block).initialize(from: from.baseAddress! + (i * inner + j) * block, count: block)
           }
         }
       }
-      count = rows.data.count
+      count = values.count
     }
-    return Tensor(planes: shape.channels, batch: batch, height: shape.height, width: shape.width, data: out)
   }
 
   /// A tensor of the same layout and shape holding `values`.

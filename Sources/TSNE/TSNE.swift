@@ -13,7 +13,7 @@ public struct TSNEOptions: Sendable {
   public var dims = 2
   public var method = GradientMethod.barnesHut
   public var perplexity = 30.0
-  /// Barnes-Hut's opening angle; nil = `autoTheta(points:)`.
+  /// Barnes-Hut's opening angle; nil = the default for the size (`barnesHutTheta(points:)`).
   public var theta: Double? = nil
   public var iterations = 1000
   public var earlyExaggeration = 12.0
@@ -39,17 +39,18 @@ public struct TSNEOptions: Sendable {
   public var threads = defaultThreadCount
   /// Iterations between KL evaluations (for progress and the no-progress stop).
   public var checkEvery = 50
-
-  /// The default opening angle: 0.5 (scikit-learn's and openTSNE's) from 5,000 points, 0.4 below,
-  /// where the tree costs little. On 2,000 MNIST digits the embedding's exact objective (dense P)
-  /// is 2.4% above the exact method's at 0.5 and 1.5% at 0.4, for about 20% more time (2.3 s →
-  /// 2.7 s); θ is the cause of that gap (0.9% at 0.3; the kNN-sparse P adds little).
-  public static func autoTheta(points: Int) -> Double { points < 5000 ? 0.4 : 0.5 }
   /// Stop when the KL has not improved for this many iterations (scikit-learn: 300).
   public var iterationsWithoutProgress = 300
   public var minGradientNorm = 1e-7
 
   public init() {}
+
+  /// The opening angle Barnes-Hut uses for `points` points: `theta`, or by default 0.5
+  /// (scikit-learn's and openTSNE's) from 5,000 points and 0.4 below, where the tree costs little.
+  /// On 2,000 MNIST digits the embedding's exact objective (dense P) is 2.4% above the exact
+  /// method's at 0.5 and 1.5% at 0.4, for about 20% more time (2.3 s → 2.7 s); θ is the cause of
+  /// that gap (0.9% at 0.3; the kNN-sparse P adds little).
+  public func barnesHutTheta(points: Int) -> Double { theta ?? (points < 5000 ? 0.4 : 0.5) }
 }
 
 /// Where the learning rates come from when no fixed rate is given.
@@ -152,7 +153,7 @@ public enum TSNE {
         gradient = interpolation
       } else {
         gradient = BarnesHutGradient(
-          p: p, dims: options.dims, dof: options.degreesOfFreedom, theta: options.theta ?? TSNEOptions.autoTheta(points: n), threads: options.threads)
+          p: p, dims: options.dims, dof: options.degreesOfFreedom, theta: options.barnesHutTheta(points: n), threads: options.threads)
       }
     }
     let affinitySeconds = Date().timeIntervalSince(clock)
