@@ -12,13 +12,17 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
 targets=(png idx csv npy labels model pipeline jpeg cifar npz gestats tsnemap plugin)
-flags=(-c debug -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address)
+# Optimised (-O keeps Swift's bounds and overflow checks; the code has no assert()), so a campaign
+# runs 2-15x more executions per second than a debug build; FUZZ_CONFIG=debug for a debugger.
+config=${FUZZ_CONFIG:-release}
+flags=(-c "$config" -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address)
+bin=".build/x86_64-unknown-linux-gnu/$config"
 
 build() { swift build "${flags[@]}" 2>&1 | grep -vE "Cannot export local symbol" | tail -n 3; }
 
 run_one() {
   local target=$1 seconds=$2 runs=${3:-}
-  local binary=".build/x86_64-unknown-linux-gnu/debug/fuzz-$target"
+  local binary="$bin/fuzz-$target"
   mkdir -p ".work/corpus/$target"
   local args=(-timeout="${FUZZ_TIMEOUT:-2}" -rss_limit_mb=1024 -max_total_time="$seconds" -print_final_stats=1
     -artifact_prefix=".work/crash-$target-" -close_fd_mask=1)
@@ -48,7 +52,7 @@ case "${1:-}" in
   build) build ;;
   run)
     [ "${2:-}" = all ] && list=("${targets[@]}") || list=("$2")
-    [ -x ".build/x86_64-unknown-linux-gnu/debug/fuzz-${list[0]}" ] || build
+    [ -x "$bin/fuzz-${list[0]}" ] || build
     failed=0
     for target in "${list[@]}"; do run_one "$target" "${3:-20}" "${4:-}" || failed=1; done
     exit $failed

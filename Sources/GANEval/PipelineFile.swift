@@ -59,6 +59,7 @@ public struct PipelineFile: Sendable {
     func fail(_ node: Node?, _ reason: String) -> EvalError {
       .badFile(path: path + (node?.mark.map { ":\($0.line)" } ?? ""), reason: reason)
     }
+    try YAMLAliasLimit.check(text, path: path)
     let root: Node
     do {
       guard let node = try Yams.compose(yaml: text) else { throw fail(nil, "the pipeline file is empty") }

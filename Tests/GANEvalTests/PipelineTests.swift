@@ -1,5 +1,5 @@
 import Foundation
-import GANEval
+@testable import GANEval
 import ImageIO
 import TestSupport
 import XCTest
@@ -47,6 +47,39 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue("\(error)".contains("p.yaml" + line), "expected line \(line): \(error)")
       }
     }
+  }
+
+  /// Aliases that expand past the limit are refused before Yams builds the tree. The fuzzer found
+  /// the mapping-key form: Yams hashes every key in full, so `? [*i]` over nine levels of nine
+  /// aliases took 14 s of CPU and then failed on an unknown key. Anchors in ordinary use still parse.
+  func testBillionLaughsIsRefusedBeforeParsingAndAnchorsStillWork() throws {
+    let regressions = Repo.root + "/fuzz/regressions/pipeline/"
+    for name in ["timeout-billion-laughs-in-a-mapping-key.yaml", "timeout-found-by-fuzzing.yaml"] {
+      XCTAssertThrowsError(try PipelineFile.load(regressions + name), name) { error in
+        XCTAssertTrue("\(error)".contains("billion laughs"), "\(name): \(error)")
+        XCTAssertTrue("\(error)".contains(name + ":"), "the error names the file and line: \(error)")
+      }
+    }
+    let laughs = try String(contentsOfFile: Repo.root + "/fuzz/corpus/pipeline/billion_laughs.yaml", encoding: .utf8)
+    XCTAssertThrowsError(try PipelineFile.parse(laughs, path: "laughs.yaml")) { error in
+      XCTAssertTrue("\(error)".contains("laughs.yaml:") && "\(error)".contains("billion laughs"), "\(error)")
+    }
+    // just under the limit is allowed: 10 levels would be refused, 5 levels of 9 (59,049) pass the guard
+    var lines = ["a: &a [" + Array(repeating: "x", count: 9).joined(separator: ",") + "]"]
+    for (from, to) in zip("abcd", "bcde") { lines.append("\(to): &\(to) [" + Array(repeating: "*\(from)", count: 9).joined(separator: ",") + "]") }
+    XCTAssertNoThrow(try YAMLAliasLimit.check(lines.joined(separator: "\n"), path: "ok.yaml"))
+    XCTAssertThrowsError(try YAMLAliasLimit.check(lines.joined(separator: "\n") + "\nf: [*e, *e]", path: "over.yaml"))
+    try Repo.requireData()
+    let anchors = """
+      variables: &v {sigma: "2"}
+      steps:
+        - import: {name: real, source: \(Repo.digitsCSV)}
+        - filter: {name: f, transform: gaussian, input: real, options: *v}
+        - filter: {name: g, transform: gaussian, input: real, options: *v}
+      """
+    let file = try PipelineFile.parse(anchors, path: "anchors.yaml")
+    XCTAssertEqual(file.steps.map(\.name), ["real", "f", "g"])
+    XCTAssertEqual(file.steps[2].options, ["sigma": "2"])
   }
 
   /// `${out}` is the output directory, unless the file defines a variable of that name.
