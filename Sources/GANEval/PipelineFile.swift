@@ -65,7 +65,10 @@ public struct PipelineFile: Sendable {
       guard let node = try Yams.compose(yaml: text) else { throw fail(nil, "the pipeline file is empty") }
       root = node
     } catch let error as EvalError { throw error } catch {
-      throw EvalError.badFile(path: path, reason: "not valid YAML: \(error)")
+      // Yams quotes the offending line; a one-line document would be quoted whole
+      let quoted = "\(error)".split(separator: "\n", omittingEmptySubsequences: false)
+        .map { $0.count > 160 ? String($0.prefix(160)) + "…" : String($0) }.joined(separator: "\n")
+      throw EvalError.badFile(path: path, reason: "not valid YAML: \(quoted)")
     }
     guard let top = root.mapping else { throw fail(root, "the top level must be a mapping with steps:") }
     for key in top.keys where !["out", "seed", "variables", "steps"].contains(key.string ?? "") {

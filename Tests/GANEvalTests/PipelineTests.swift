@@ -64,6 +64,12 @@ final class PipelineTests: XCTestCase {
     XCTAssertThrowsError(try PipelineFile.parse(laughs, path: "laughs.yaml")) { error in
       XCTAssertTrue("\(error)".contains("laughs.yaml:") && "\(error)".contains("billion laughs"), "\(error)")
     }
+    // nesting past libyaml's 1,000 levels is a syntax error, and its one-line document is not quoted whole
+    let deep = "steps: " + String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000)
+    XCTAssertThrowsError(try PipelineFile.parse(deep, path: "deep.yaml")) { error in
+      XCTAssertTrue("\(error)".contains("not valid YAML") && "\(error)".contains("nesting"), "\(error)")
+      XCTAssertLessThan("\(error)".utf8.count, 2_000)
+    }
     // just under the limit is allowed: 10 levels would be refused, 5 levels of 9 (59,049) pass the guard
     var lines = ["a: &a [" + Array(repeating: "x", count: 9).joined(separator: ",") + "]"]
     for (from, to) in zip("abcd", "bcde") { lines.append("\(to): &\(to) [" + Array(repeating: "*\(from)", count: 9).joined(separator: ",") + "]") }
