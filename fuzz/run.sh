@@ -34,8 +34,11 @@ run_one() {
   local status=0
   local seeds=("corpus/$target")
   [ -d "regressions/$target" ] && seeds+=("regressions/$target")
+  # LeakSanitizer reads the suppressions `make asan` uses (scripts/lsan.supp: memory of Swift's
+  # one-time global initialisers and weak-reference side tables, which its scan cannot see held)
   # a smaller quarantine than ASan's 256 MB, so RSS above the limit means the parser's memory
   ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=64:detect_leaks=1}" \
+    LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$here/../scripts/lsan.supp:print_suppressions=0}" \
     "$binary" "${args[@]}" ".work/corpus/$target" "${seeds[@]}" >"$log" 2>&1 || status=$?
   local execs rate
   execs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}' | tail -n 1)
