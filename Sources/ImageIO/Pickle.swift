@@ -117,7 +117,8 @@ extension Pickle {
     case none, bool(Bool), int(Int), float(Double), bytes(ArraySlice<UInt8>)
     /// Text as its UTF-8 bytes (decoded only when frozen: a protocol-2 array is megabytes of it).
     case string(ArraySlice<UInt8>)
-    case tuple([Item])
+    /// Items, and how many levels of tuples this one is (1 for a tuple of no tuple)
+    case tuple([Item], depth: Int)
     case list(ListBox)
     case dict(DictBox)
     case callable(Callable)

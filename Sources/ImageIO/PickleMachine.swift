@@ -53,12 +53,12 @@ extension Pickle {
         case 0x5D:  // EMPTY_LIST
           lists.append(ListBox())
           stack.append(.list(lists.last!))
-        case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
-        case 0x74: stack.append(.tuple(try popMark(at)))  // TUPLE
+        case 0x29: stack.append(.tuple([], depth: 1))  // EMPTY_TUPLE
+        case 0x74: stack.append(try tuple(popMark(at), at: at))  // TUPLE
         case 0x85, 0x86, 0x87:  // TUPLE1, TUPLE2, TUPLE3
           var items: [Item] = []
           for _ in 0..<Int(op - 0x84) { items.insert(try pop(at), at: 0) }
-          stack.append(.tuple(items))
+          stack.append(try tuple(items, at: at))
         case 0x73:  // SETITEM
           let value = try pop(at), key = try pop(at)
           try top(dictAt: at).entries.append((key, value))
@@ -118,7 +118,7 @@ extension Pickle {
           stack.append(.callable(try callable(String(decoding: m, as: UTF8.self), String(decoding: n, as: UTF8.self), at: at)))
         case 0x52:  // REDUCE
           let arguments = try pop(at), function = try pop(at)
-          guard case .callable(let callable) = function, case .tuple(let args) = arguments else {
+          guard case .callable(let callable) = function, case .tuple(let args, _) = arguments else {
             throw fail("REDUCE needs a callable and a tuple of arguments", at: at)
           }
           stack.append(try apply(callable, args, at: at))
@@ -218,7 +218,7 @@ extension Pickle {
         guard let kind = text(args[0]) else { throw fail("numpy.dtype needs a type string", at: at) }
         return .dtype(DTypeBox(kind: kind))
       case (.arrayFromBuffer, 4):
-        guard case .bytes(let data) = args[0], case .dtype(let dtype) = args[1], case .tuple(let shape) = args[2] else {
+        guard case .bytes(let data) = args[0], case .dtype(let dtype) = args[1], case .tuple(let shape, _) = args[2] else {
           throw fail("_frombuffer needs bytes, a dtype and a shape", at: at)
         }
         let box = ArrayBox()
@@ -242,7 +242,7 @@ extension Pickle {
 
     /// numpy's `ndarray.__setstate__` and `dtype.__setstate__`, for plain numeric types.
     func build(_ target: Item, state: Item, at: Int) throws {
-      guard case .tuple(let fields) = state else { throw fail("BUILD needs a tuple state", at: at) }
+      guard case .tuple(let fields, _) = state else { throw fail("BUILD needs a tuple state", at: at) }
       switch target {
       case .dtype(let dtype):
         guard fields.count >= 2, let order = text(fields[1]), ["<", ">", "|", "="].contains(order) else {
@@ -255,7 +255,7 @@ extension Pickle {
       case .array(let box):
         // (version, shape, dtype, is_fortran, data), or the older form without the version
         let f = fields.count == 5 ? Array(fields.dropFirst()) : fields
-        guard f.count == 4, case .tuple(let shape) = f[0], case .dtype(let dtype) = f[1] else {
+        guard f.count == 4, case .tuple(let shape, _) = f[0], case .dtype(let dtype) = f[1] else {
           throw fail("a numpy array state that is not (version, shape, dtype, fortran, data)", at: at)
         }
         guard case .bytes(let data) = f[3] else {
@@ -324,6 +324,17 @@ extension Pickle {
       return out[...]
     }
 
+    /// A tuple of `items`, refused past `maxDepth` levels of tuples in tuples as it is made: such
+    /// a value could never be returned, and releasing a chain of 40,000 one-item tuples (TUPLE1
+    /// repeated, 40 KB of input) recursed past the end of the stack (found by fuzzing). Lists and
+    /// dicts are boxes the machine empties one by one when it ends, so only tuples chain.
+    func tuple(_ items: [Item], at: Int) throws -> Item {
+      var depth = 1
+      for case .tuple(_, let inner) in items { depth = max(depth, inner + 1) }
+      guard depth <= Machine.maxDepth else { throw fail("tuples nested deeper than \(Machine.maxDepth) levels", at: at) }
+      return .tuple(items, depth: depth)
+    }
+
     // MARK: the result as plain values
 
     mutating func freeze(_ item: Item, depth: Int) throws -> Value {
@@ -337,7 +348,7 @@ extension Pickle {
       case .float(let f): return .float(f)
       case .bytes(let b): return .bytes(b)
       case .string(let s): return .string(String(decoding: s, as: UTF8.self))
-      case .tuple(let items): return .tuple(try items.map { try freeze($0, depth: depth + 1) })
+      case .tuple(let items, _): return .tuple(try items.map { try freeze($0, depth: depth + 1) })
       case .list(let box): return .list(try box.items.map { try freeze($0, depth: depth + 1) })
       case .dict(let box):
         return .dict(try box.entries.map { (try freeze($0.key, depth: depth + 1), try freeze($0.value, depth: depth + 1)) })

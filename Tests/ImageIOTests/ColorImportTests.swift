@@ -100,6 +100,16 @@ final class ColorImportTests: XCTestCase {
     XCTAssertThrowsError(try Pickle.load(readFile(dir + "/cycle"), path: dir + "/cycle")) { error in
       XCTAssertTrue(String(describing: error).contains("nested deeper"), "\(error)")
     }
+    // 100,000 TUPLE1s around one None: refused at the 65th, where releasing the whole chain
+    // overflowed the stack before (fuzzing's reproducer: fuzz/regressions/cifar)
+    try writeFile(dir + "/deep", [0x80, 0x02, 0x4E] + Array(repeating: 0x85, count: 100_000) + [0x2E])
+    XCTAssertThrowsError(try Importers.readCIFAR(dir + "/deep")) { error in
+      XCTAssertTrue(String(describing: error).contains("tuples nested deeper than 64 levels (at byte 67)"), "\(error)")
+    }
+    let found = Repo.root + "/fuzz/regressions/cifar/stack-overflow-40000-nested-tuples.pickle"
+    XCTAssertThrowsError(try Importers.readCIFAR(found)) { error in
+      XCTAssertTrue(String(describing: error).contains("tuples nested deeper than 64 levels"), "\(error)")
+    }
   }
 
   /// Seeded random damage (byte flips, cuts) to every fixture format: each load must succeed or
