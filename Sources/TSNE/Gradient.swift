@@ -173,7 +173,7 @@ struct BarnesHutGradient: GradientComputer {
     _ y: UnsafeBufferPointer<Double>, exaggeration: Double, withError: Bool, into gradient: UnsafeMutableBufferPointer<Double>
   ) -> Double? {
     let n = p.count, dims = self.dims, dof = self.dof, thetaSquared = self.theta * self.theta
-    let tree = SpaceTree(y, count: n, dims: dims, startOrder: lastOrder.value)
+    let tree = SpaceTree(y, count: n, dims: dims, startOrder: lastOrder.value, threads: threads)
     lastOrder.value = tree.order
     var zParts = [Double](repeating: 0, count: n)
     var repulsion = [Double](repeating: 0, count: n * dims)

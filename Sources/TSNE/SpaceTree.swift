@@ -1,26 +1,36 @@
 import Foundation
+import Workers
 
 /// A quadtree (2D) or octree (3D) over embedding points, with each cell's point count and centre
 /// of mass, for Barnes-Hut summation. Built serially in a fixed order, so it is deterministic.
 struct SpaceTree {
   /// One cell, packed into a cache line: centre of mass (z = 0 in 2D), point count, squared cell
-  /// width, and the index of the first of its 2^dims consecutive children (−1 for a leaf).
+  /// width, and its non-empty children, stored consecutively from `firstChild` (−1 for a leaf)
+  /// in child order (bit d of a child's number set for the upper half along axis d).
   struct Node {
     var centerOfMass: SIMD4<Double>
     var count: Double
     var widthSquared: Double
     var firstChild: Int32
+    var childCount: Int32
   }
 
   let dims: Int
-  private(set) var nodes: [Node] = []
+  /// The cells, each on its own cache line (an array aligns them to 16 bytes only, so most
+  /// would straddle two lines).
+  private let nodes: AlignedNodes
   /// Point indices in tree (space-filling) order: neighbours in space sit together, so walking
   /// points in this order keeps the same cells in cache.
   private(set) var order: [Int32] = []
 
   /// `startOrder` (a permutation of 0..<n, such as the previous iteration's `order`) is the order
   /// the points are partitioned from; a nearly sorted start makes the partitions cheap.
-  init(_ y: UnsafeBufferPointer<Double>, count n: Int, dims: Int, startOrder: [Int32]? = nil) {
+  ///
+  /// The cells `splitDepth` levels below the root are built as separate subtrees on `threads`
+  /// threads and then appended in cell order. Every cell, its children's order and every sum are
+  /// the same as a one-threaded build's, so the tree, and the sums walked over it, do not depend
+  /// on the thread count; only where a cell sits in `nodes` does.
+  init(_ y: UnsafeBufferPointer<Double>, count n: Int, dims: Int, startOrder: [Int32]? = nil, threads: Int = 1) {
     self.dims = dims
     var order = startOrder.flatMap { $0.count == n ? $0 : nil } ?? Array(0..<Int32(n))
     var points = order.map { k in
@@ -37,82 +47,208 @@ struct SpaceTree {
     let center = (low + high) / 2
     var half = ((high - low) / 2).max()
     half = max(half * (1 + 1e-9), 1e-12)
-    nodes.reserveCapacity(2 * n + 16)
-    nodes.append(Node(centerOfMass: .zero, count: 0, widthSquared: 4 * half * half, firstChild: -1))
+    var builder = Builder(dims: dims)
+    builder.nodes.reserveCapacity(2 * n + 16)
+    builder.nodes.append(Node(centerOfMass: .zero, count: 0, widthSquared: 4 * half * half, firstChild: -1, childCount: 0))
     points.withUnsafeMutableBufferPointer { buffer in
       order.withUnsafeMutableBufferPointer { indices in
-        _ = fill(0, buffer, indices, 0..<n, center: center, half: half, depth: 0)  // the root's sum is not needed
+        // up to 64 subtrees (three levels of a quadtree, two of an octree)
+        var cells: [Cell] = []
+        builder.split(0, buffer, indices, 0..<n, center: center, half: half, depth: 0, splitDepth: dims == 2 ? 3 : 2, into: &cells)
+        builder.buildSubtrees(cells, buffer, indices, threads: threads)
       }
     }
+    self.nodes = AlignedNodes(builder.nodes)
     self.order = order
   }
 
-  /// Fills node `node` for points[range] in the cell (center, half), recursing into children;
-  /// returns the points' coordinate sum (a cell's is its children's, so each level is not
-  /// summed again).
-  private mutating func fill(
-    _ node: Int, _ points: UnsafeMutableBufferPointer<SIMD4<Double>>, _ indices: UnsafeMutableBufferPointer<Int32>,
-    _ range: Range<Int>, center: SIMD4<Double>, half: Double, depth: Int
-  ) -> SIMD4<Double> {
-    nodes[node].count = Double(range.count)
-    guard range.count > 1, depth < 48, !allIdentical(points, range) else {
+  /// A cell below which a subtree is built on its own.
+  fileprivate struct Cell {
+    let node: Int
+    let range: Range<Int>
+    let center: SIMD4<Double>
+    let half: Double
+    let depth: Int
+  }
+
+  /// The tree under construction (or one subtree of it, with its root at index 0).
+  fileprivate struct Builder {
+    let dims: Int
+    var nodes: [Node] = []
+
+    /// Partitions the top `splitDepth` levels from node `node` (points[range] in the cell
+    /// (center, half)) and lists the cells at that depth, and the leaves above it, in child order.
+    mutating func split(
+      _ node: Int, _ points: UnsafeMutableBufferPointer<SIMD4<Double>>, _ indices: UnsafeMutableBufferPointer<Int32>,
+      _ range: Range<Int>, center: SIMD4<Double>, half: Double, depth: Int, splitDepth: Int, into cells: inout [Cell]
+    ) {
+      nodes[node].count = Double(range.count)
+      guard depth < splitDepth, !isLeaf(points, range, depth: depth) else {
+        cells.append(Cell(node: node, range: range, center: center, half: half, depth: depth))
+        return
+      }
+      let children = makeChildren(node, points, indices, range, center: center, half: half)
+      for k in 0..<children.count {
+        split(children.first + k, points, indices, children.range(k), center: children.center(k, of: center, half: half), half: half / 2,
+          depth: depth + 1, splitDepth: splitDepth, into: &cells)
+      }
+    }
+
+    /// Builds each cell's subtree (on `threads` threads, the largest cells first), appends them
+    /// in cell order, then sets the centres of mass above the cells from their sums.
+    mutating func buildSubtrees(
+      _ cells: [Cell], _ points: UnsafeMutableBufferPointer<SIMD4<Double>>, _ indices: UnsafeMutableBufferPointer<Int32>, threads: Int
+    ) {
+      var built = [(nodes: [Node], sum: SIMD4<Double>)](repeating: ([], .zero), count: cells.count)
+      // each worker takes whole cells: the largest first, each to the least-loaded worker
+      let workers = max(1, min(threads, cells.count))
+      var load = [Int](repeating: 0, count: workers), assigned = [[Int]](repeating: [], count: workers)
+      for c in cells.indices.sorted(by: { (cells[$0].range.count, $1) > (cells[$1].range.count, $0) }) {
+        let worker = load.indices.min(by: { (load[$0], $0) < (load[$1], $1) })!
+        load[worker] += cells[c].range.count
+        assigned[worker].append(c)
+      }
+      let dims = self.dims, roots = cells.map { nodes[$0.node] }
+      let pointBox = UncheckedBox(points), indexBox = UncheckedBox(indices)
+      built.withUnsafeMutableBufferPointer { results in
+        let out = SharedBuffer(results.baseAddress!)
+        try? parallelFor(workers, threads: workers) { worker in
+          for c in assigned[worker] {
+            let cell = cells[c]
+            var subtree = Builder(dims: dims, nodes: [roots[c]])
+            let sum = subtree.fill(0, pointBox.value, indexBox.value, cell.range, center: cell.center, half: cell.half, depth: cell.depth)
+            out[c] = (subtree.nodes, sum)
+          }
+        }
+      }
+      var sums: [Int: SIMD4<Double>] = [:]
+      for (c, cell) in cells.enumerated() {
+        let offset = Int32(nodes.count - 1)  // subtree index k > 0 lands at offset + k
+        var root = built[c].nodes[0]
+        if root.firstChild >= 0 { root.firstChild += offset }
+        nodes[cell.node] = root
+        for var node in built[c].nodes.dropFirst() {
+          if node.firstChild >= 0 { node.firstChild += offset }
+          nodes.append(node)
+        }
+        sums[cell.node] = built[c].sum
+      }
+      _ = sumAbove(0, sums)
+    }
+
+    /// A node above the cells: its children's sums in child order (as `fill` adds them).
+    private mutating func sumAbove(_ node: Int, _ sums: [Int: SIMD4<Double>]) -> SIMD4<Double> {
+      if let sum = sums[node] { return sum }
       var sum = SIMD4<Double>.zero
-      for slot in range { sum += points[slot] }
-      nodes[node].centerOfMass = range.isEmpty ? center : sum / Double(range.count)
+      let first = Int(nodes[node].firstChild)
+      for c in 0..<Int(nodes[node].childCount) { sum += sumAbove(first + c, sums) }
+      nodes[node].centerOfMass = sum / nodes[node].count
       return sum
     }
-    // partition in place: by x, then each half by y, then (3D) each quarter by z; part k is
-    // bounds[k]..<bounds[k + 1] (fixed-size storage: no allocation per cell)
-    var bounds = SIMD16<Int>(repeating: range.upperBound)
-    bounds[0] = range.lowerBound
-    var partCount = 1
-    for axis in 0..<dims {
-      var next = SIMD16<Int>(repeating: range.upperBound)
-      for k in 0..<partCount {
-        let low = bounds[k], high = bounds[k + 1]
-        next[2 * k] = low
-        next[2 * k + 1] = partition(points, indices, low..<high, axis: axis, at: center[axis])
-        next[2 * k + 2] = high
+
+    /// Fills node `node` for points[range] in the cell (center, half), recursing into children;
+    /// returns the points' coordinate sum (a cell's is its children's, so each level is not
+    /// summed again).
+    mutating func fill(
+      _ node: Int, _ points: UnsafeMutableBufferPointer<SIMD4<Double>>, _ indices: UnsafeMutableBufferPointer<Int32>,
+      _ range: Range<Int>, center: SIMD4<Double>, half: Double, depth: Int
+    ) -> SIMD4<Double> {
+      nodes[node].count = Double(range.count)
+      guard !isLeaf(points, range, depth: depth) else {
+        var sum = SIMD4<Double>.zero
+        for slot in range { sum += points[slot] }
+        // copies of one point sit exactly at that point: the mean of k copies can round away
+        // from it, and then each copy's own cell, no longer at distance 0, would add itself to
+        // its normaliser (see `repulsion`)
+        let first = range.isEmpty ? center : points[range.lowerBound]
+        nodes[node].centerOfMass = range.allSatisfy({ points[$0] == first }) ? first : sum / Double(range.count)
+        return sum
       }
-      bounds = next
-      partCount *= 2
+      var sum = SIMD4<Double>.zero
+      let children = makeChildren(node, points, indices, range, center: center, half: half)
+      for k in 0..<children.count {
+        sum += fill(children.first + k, points, indices, children.range(k), center: children.center(k, of: center, half: half), half: half / 2, depth: depth + 1)
+      }
+      nodes[node].centerOfMass = sum / Double(range.count)
+      return sum
     }
-    // parts are ordered with axis 0 varying slowest; child index uses bit d for axis d
-    let childCount = 1 << dims
-    let first = nodes.count
-    nodes[node].firstChild = Int32(first)
-    let childWidthSquared = half * half  // (2 · half/2)²
-    for _ in 0..<childCount { nodes.append(Node(centerOfMass: .zero, count: 0, widthSquared: childWidthSquared, firstChild: -1)) }
-    var sum = SIMD4<Double>.zero
-    for c in 0..<childCount {
-      var partIndex = 0
-      for axis in 0..<dims where (c >> axis) & 1 == 1 { partIndex |= 1 << (dims - 1 - axis) }
-      var childCenter = center
-      for axis in 0..<dims { childCenter[axis] += (c >> axis) & 1 == 1 ? half / 2 : -half / 2 }
-      sum += fill(first + c, points, indices, bounds[partIndex]..<bounds[partIndex + 1], center: childCenter, half: half / 2, depth: depth + 1)
-    }
-    nodes[node].centerOfMass = sum / Double(range.count)
-    return sum
-  }
 
-  /// Moves points with coordinate < value before the others; returns the boundary.
-  private func partition(
-    _ points: UnsafeMutableBufferPointer<SIMD4<Double>>, _ indices: UnsafeMutableBufferPointer<Int32>, _ range: Range<Int>, axis: Int,
-    at value: Double
-  ) -> Int {
-    var boundary = range.lowerBound
-    for slot in range where points[slot][axis] < value {
-      points.swapAt(slot, boundary)
-      indices.swapAt(slot, boundary)
-      boundary += 1
+    private func isLeaf(_ points: UnsafeMutableBufferPointer<SIMD4<Double>>, _ range: Range<Int>, depth: Int) -> Bool {
+      guard range.count > 1, depth < 48 else { return true }
+      let first = points[range.lowerBound]
+      for slot in range.dropFirst() where points[slot] != first { return false }
+      return true
     }
-    return boundary
-  }
 
-  private func allIdentical(_ points: UnsafeMutableBufferPointer<SIMD4<Double>>, _ range: Range<Int>) -> Bool {
-    let first = points[range.lowerBound]
-    for slot in range.dropFirst() where points[slot] != first { return false }
-    return true
+    /// The non-empty children `makeChildren` appended: nodes first..<first + count, the k-th
+    /// holding points[lows[k]..<highs[k]] with child number numbers[k] (fixed-size storage: no
+    /// allocation per cell).
+    struct Children {
+      let dims: Int
+      var first = 0, count = 0
+      var lows = SIMD8<Int>(), highs = SIMD8<Int>(), numbers = SIMD8<Int>()
+      func range(_ k: Int) -> Range<Int> { lows[k]..<highs[k] }
+      /// The k-th child's centre in the parent cell (center, half).
+      func center(_ k: Int, of center: SIMD4<Double>, half: Double) -> SIMD4<Double> {
+        var childCenter = center
+        for axis in 0..<dims { childCenter[axis] += (numbers[k] >> axis) & 1 == 1 ? half / 2 : -half / 2 }
+        return childCenter
+      }
+    }
+
+    /// Partitions points[range] into the cell's 2^dims quadrants/octants and appends a node for
+    /// each non-empty one, in child order.
+    private mutating func makeChildren(
+      _ node: Int, _ points: UnsafeMutableBufferPointer<SIMD4<Double>>, _ indices: UnsafeMutableBufferPointer<Int32>,
+      _ range: Range<Int>, center: SIMD4<Double>, half: Double
+    ) -> Children {
+      // partition in place: by x, then each half by y, then (3D) each quarter by z; part k is
+      // bounds[k]..<bounds[k + 1]
+      var bounds = SIMD16<Int>(repeating: range.upperBound)
+      bounds[0] = range.lowerBound
+      var partCount = 1
+      for axis in 0..<dims {
+        var next = SIMD16<Int>(repeating: range.upperBound)
+        for k in 0..<partCount {
+          let low = bounds[k], high = bounds[k + 1]
+          next[2 * k] = low
+          next[2 * k + 1] = Self.partition(points, indices, low..<high, axis: axis, at: center[axis])
+          next[2 * k + 2] = high
+        }
+        bounds = next
+        partCount *= 2
+      }
+      // parts are ordered with axis 0 varying slowest; child number c uses bit d for axis d
+      var children = Children(dims: dims, first: nodes.count)
+      let childWidthSquared = half * half  // (2 · half/2)²
+      for c in 0..<(1 << dims) {
+        var partIndex = 0
+        for axis in 0..<dims where (c >> axis) & 1 == 1 { partIndex |= 1 << (dims - 1 - axis) }
+        guard bounds[partIndex] < bounds[partIndex + 1] else { continue }
+        children.lows[children.count] = bounds[partIndex]
+        children.highs[children.count] = bounds[partIndex + 1]
+        children.numbers[children.count] = c
+        children.count += 1
+        nodes.append(Node(centerOfMass: .zero, count: 0, widthSquared: childWidthSquared, firstChild: -1, childCount: 0))
+      }
+      nodes[node].firstChild = Int32(children.first)
+      nodes[node].childCount = Int32(children.count)
+      return children
+    }
+
+    /// Moves points with coordinate < value before the others; returns the boundary.
+    private static func partition(
+      _ points: UnsafeMutableBufferPointer<SIMD4<Double>>, _ indices: UnsafeMutableBufferPointer<Int32>, _ range: Range<Int>, axis: Int,
+      at value: Double
+    ) -> Int {
+      var boundary = range.lowerBound
+      for slot in range where points[slot][axis] < value {
+        points.swapAt(slot, boundary)
+        indices.swapAt(slot, boundary)
+        boundary += 1
+      }
+      return boundary
+    }
   }
 
   /// Σ over cells accepted by the θ criterion (width/distance < θ) for point p: adds w·count to z
@@ -125,33 +261,30 @@ struct SpaceTree {
     stack: UnsafeMutablePointer<Int32>
   ) {
     let exponent = (dof + 1) / 2
-    let childCount = Int32(1 << dims)
     var zSum = 0.0
     var forceSum = SIMD4<Double>.zero
-    nodes.withUnsafeBufferPointer { nodes in
-      let base = nodes.baseAddress!
-      var top = 1
-      stack[0] = 0
-      while top > 0 {
-        top -= 1
-        let node = base[Int(stack[top])]
-        let delta = p - node.centerOfMass
-        let d2 = (delta * delta).sum()
-        if node.firstChild < 0 || node.widthSquared < thetaSquared * d2 {
-          if d2 == 0 {
-            zSum += node.count - 1
-            continue
-          }
-          let u = 1 / (1 + d2 / dof)
-          let w = dof == 1 ? u : pow(u, exponent)
-          zSum += node.count * w
-          forceSum += (node.count * w * u) * delta
-        } else {
-          let first = node.firstChild
-          for c in 0..<childCount where base[Int(first + c)].count > 0 {
-            stack[top] = first + c
-            top += 1
-          }
+    let base = UnsafePointer(nodes.base)
+    var top = 1
+    stack[0] = 0
+    while top > 0 {
+      top -= 1
+      let node = base[Int(stack[top])]
+      let delta = p - node.centerOfMass
+      let d2 = (delta * delta).sum()
+      if node.firstChild < 0 || node.widthSquared < thetaSquared * d2 {
+        if d2 == 0 {
+          zSum += node.count - 1
+          continue
+        }
+        let u = 1 / (1 + d2 / dof)
+        let w = dof == 1 ? u : pow(u, exponent)
+        zSum += node.count * w
+        forceSum += (node.count * w * u) * delta
+      } else {
+        let first = node.firstChild
+        for c in 0..<node.childCount {
+          stack[top] = first + c
+          top += 1
         }
       }
     }
@@ -163,4 +296,22 @@ struct SpaceTree {
   var stackCapacity: Int { 48 * (1 << dims) + 8 }
 
   var nodeCount: Int { nodes.count }
+}
+
+/// Nodes copied into storage aligned to 64 bytes, the size of one node.
+final class AlignedNodes: @unchecked Sendable {
+  let base: UnsafeMutablePointer<SpaceTree.Node>
+  let count: Int
+
+  init(_ nodes: [SpaceTree.Node]) {
+    count = nodes.count
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<SpaceTree.Node>.stride, alignment: 64)
+    base = raw.bindMemory(to: SpaceTree.Node.self, capacity: max(1, count))
+    nodes.withUnsafeBufferPointer { base.initialize(from: $0.baseAddress!, count: count) }
+  }
+
+  deinit {
+    base.deinitialize(count: count)
+    UnsafeMutableRawPointer(base).deallocate()
+  }
 }

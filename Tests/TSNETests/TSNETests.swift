@@ -43,6 +43,65 @@ final class TSNETests: XCTestCase {
     }
   }
 
+  /// The tree's top cells are built as subtrees on several threads. Whatever the thread count,
+  /// every point's Barnes-Hut sums must be the same bits, and with θ = 0 they must equal the
+  /// direct sums. Clustered points with exact duplicates (cells that cannot be split) and far
+  /// outliers (deep, lopsided trees), in 2D and 3D. (The duplicates found a bug: the mean of 41
+  /// copies rounded away from the point, so each copy counted itself in its normaliser, z 1 too
+  /// high.)
+  func testTreeSumsAreTheSameBitsForAnyThreadCount() {
+    for dims in [2, 3] {
+      var generator = SplitMix64(seed: 11)
+      var y: [Double] = []
+      for cluster in 0..<7 {
+        let center = (0..<dims).map { _ in generator.nextGaussian() * 40 }
+        for _ in 0..<(150 * (cluster + 1)) { for d in 0..<dims { y.append(center[d] + generator.nextGaussian() * Double(cluster + 1)) } }
+      }
+      for _ in 0..<40 { y.append(contentsOf: y[0..<dims]) }  // 40 copies of the first point
+      for k in 0..<3 { for d in 0..<dims { y.append(d == 0 ? 1e4 * Double(k + 1) : -5) } }
+      let n = y.count / dims
+      func sums(threads: Int, theta: Double) -> (force: [SIMD4<Double>], z: [Double], nodes: Int) {
+        y.withUnsafeBufferPointer { yb in
+          let tree = SpaceTree(yb, count: n, dims: dims, threads: threads)
+          let stack = UnsafeMutablePointer<Int32>.allocate(capacity: tree.stackCapacity)
+          defer { stack.deallocate() }
+          var forces: [SIMD4<Double>] = [], zs: [Double] = []
+          for i in 0..<n {
+            var force = SIMD4<Double>.zero, z = 0.0
+            let point = SIMD4<Double>(yb[i * dims], yb[i * dims + 1], dims == 3 ? yb[i * dims + 2] : 0, 0)
+            tree.repulsion(of: point, thetaSquared: theta * theta, dof: 1, force: &force, z: &z, stack: stack)
+            forces.append(force)
+            zs.append(z)
+          }
+          return (forces, zs, tree.nodeCount)
+        }
+      }
+      let one = sums(threads: 1, theta: 0.5)
+      for threads in [2, 3, 8] {
+        let other = sums(threads: threads, theta: 0.5)
+        XCTAssertEqual(other.nodes, one.nodes, "dims \(dims), \(threads) threads: node count")
+        XCTAssertEqual(other.force, one.force, "dims \(dims), \(threads) threads: forces")
+        XCTAssertEqual(other.z, one.z, "dims \(dims), \(threads) threads: normalisers")
+      }
+      let opened = sums(threads: 2, theta: 0)
+      var worst = 0.0
+      for i in stride(from: 0, to: n, by: 37) {
+        var force = SIMD4<Double>.zero, z = 0.0, magnitude = 0.0  // magnitude: Σ|terms|, the scale of rounding
+        for j in 0..<n where j != i {
+          var delta = SIMD4<Double>.zero
+          for d in 0..<dims { delta[d] = y[i * dims + d] - y[j * dims + d] }
+          let u = 1 / (1 + (delta * delta).sum())
+          z += u
+          force += u * u * delta
+          magnitude += u * u * (delta * delta).sum().squareRoot()
+        }
+        worst = max(worst, abs(opened.z[i] - z) / z)
+        for d in 0..<dims { worst = max(worst, abs(opened.force[i][d] - force[d]) / magnitude) }
+      }
+      XCTAssertLessThan(worst, 1e-9, "dims \(dims): θ = 0 against the direct sums")
+    }
+  }
+
   /// The mixed-radix FFT against a direct DFT, forward and inverse, for sizes with every radix mix.
   func testMixedRadixFFTMatchesDirectDFT() {
     XCTAssertEqual(MixedRadixFFT.size(atLeast: 1433), 1458)
