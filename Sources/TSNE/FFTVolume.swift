@@ -32,9 +32,7 @@ struct ComplexVolume {
   }
 
   /// The volume's storage, for writes at disjoint or serial offsets.
-  mutating func withPointers<R>(_ body: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> R) -> R {
-    re.withUnsafeMutableBufferPointer { rb in im.withUnsafeMutableBufferPointer { ib in body(rb.baseAddress!, ib.baseAddress!) } }
-  }
+  mutating func withPointers<R>(_ body: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> R) -> R { withSplitPointers(&re, &im, body) }
 
   /// Cyclic convolution with a real, even kernel given by its spectrum (scaled by 1/side³):
   /// forward transform, product, inverse; exact on the corner `used`³ for charges in that corner.

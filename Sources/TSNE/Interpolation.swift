@@ -21,6 +21,8 @@ struct InterpolationGradient: GradientComputer {
   var settings = InterpolationGrid(nodesPerInterval: 3, minIntervals: 50, intervalWidth: 1, maxSide: 2048)
   /// The kernel transforms for the last grid, reused while side and node spacing stay the same.
   let cache = SpectrumCache()
+  /// The grids, reused while the side stays the same.
+  let buffers = GridBuffers()
 
   /// Interpolation nodes per interval and axis.
   var nodesPerInterval: Int {
@@ -56,8 +58,9 @@ struct InterpolationGradient: GradientComputer {
       y, count: n, dims: 2, low: [low.0, low.1], width: width, intervals: intervals, threads: threads)
 
     // Spread the charges: grid one holds (1, y₁) as (re, im) for K², grid two (y₂, 1) for K² and
-    // K; serial, so the sums run in point order whatever the thread count.
-    var one = ComplexGrid(side: side), two = ComplexGrid(side: side)
+    // K; serial, so the sums run in point order whatever the thread count. The grids are the
+    // last iteration's storage, cleared (a fresh ~50 MB each iteration cost page faults).
+    var (one, two, product) = buffers.take(side: side, threads: threads)
     for i in 0..<n {
       let c0 = y[2 * i] - centre.0, c1 = y[2 * i + 1] - centre.1
       let column = Int(first[2 * i]), row = Int(first[2 * i + 1])
@@ -86,28 +89,28 @@ struct InterpolationGradient: GradientComputer {
       grid.transformColumns(0..<used, fft: fft, inverse: true, threads: threads)
     }
     forward(&one)
-    let squaredSpectrum = spectra.squared
-    for m in 0..<(side * side) {
-      one.re[m] *= squaredSpectrum[m]
-      one.im[m] *= squaredSpectrum[m]
-    }
+    one.scale(by: spectra.squared, threads: threads)
     inverse(&one)
     forward(&two)
     // real part by K², imaginary part by K: with F the transform of a + ib, the wanted transform
     // is F[k]·(S²+S)/2 + conj(F[−k])·(S²−S)/2 (S², S real and even); F[−k] is read, so the
-    // product goes to a new grid
-    let half = spectra.half, difference = spectra.difference
-    var product = ComplexGrid(side: side)
-    for u in 0..<side {
-      let mu = u == 0 ? 0 : side - u
-      for v in 0..<side {
-        let m = u * side + v, mirror = mu * side + (v == 0 ? 0 : side - v)
-        let h = half[m], d = difference[m]
-        product.re[m] = two.re[m] * h + two.re[mirror] * d
-        product.im[m] = two.im[m] * h - two.im[mirror] * d
+    // product goes to another grid
+    let half = UncheckedBox(spectra.half), difference = UncheckedBox(spectra.difference)
+    two.withPointers { tr, ti in
+      product.withPointers { pr, pi in
+        let tr = SharedBuffer(tr), ti = SharedBuffer(ti), pr = SharedBuffer(pr), pi = SharedBuffer(pi)
+        try? parallelFor(side, threads: threads) { u in
+          let mu = u == 0 ? 0 : side - u
+          for v in 0..<side {
+            let m = u * side + v, mirror = mu * side + (v == 0 ? 0 : side - v)
+            let h = half.value[m], d = difference.value[m]
+            pr[m] = tr[m] * h + tr[mirror] * d
+            pi[m] = ti[m] * h - ti[mirror] * d
+          }
+        }
       }
     }
-    two = product
+    swap(&two, &product)
     inverse(&two)
 
     // Interpolate the potentials back, then force and Z per point
@@ -143,8 +146,29 @@ struct InterpolationGradient: GradientComputer {
         }
       }
     }
+    buffers.keep(one, two, product)
     return p.combine(gradient, repulsion: repulsion, kernelSums: zParts, exaggeration: exaggeration, withError: withError, y: y, dims: 2)
   }
+}
+
+/// The three grids of the last iteration, kept for the next (the optimiser calls the gradient
+/// from one thread at a time).
+final class GridBuffers: @unchecked Sendable {
+  private var grids: (ComplexGrid, ComplexGrid, ComplexGrid)?
+
+  /// Three grids of side `side`: the first two cleared, the third to be overwritten.
+  func take(side: Int, threads: Int) -> (ComplexGrid, ComplexGrid, ComplexGrid) {
+    guard var (one, two, product) = grids, one.side == side else {
+      grids = nil
+      return (ComplexGrid(side: side), ComplexGrid(side: side), ComplexGrid(side: side))
+    }
+    grids = nil
+    one.clear(threads: threads)
+    two.clear(threads: threads)
+    return (one, two, product)
+  }
+
+  func keep(_ one: ComplexGrid, _ two: ComplexGrid, _ product: ComplexGrid) { grids = (one, two, product) }
 }
 
 extension SparseMatrix {

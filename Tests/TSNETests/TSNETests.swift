@@ -135,6 +135,51 @@ final class TSNETests: XCTestCase {
     }
   }
 
+  /// The line passes transform four lines at a time in SIMD lanes and the rest one by one; every
+  /// line must come out with the bits of its own one-line transform, for line counts that leave
+  /// 0–3 lines over, in rows and in strided columns, on 1–3 threads.
+  func testLinePassesGiveEachLineTheBitsOfItsOwnTransform() {
+    var generator = SplitMix64(seed: 9)
+    for size in [6, 27, 64, 96] {
+      let fft = MixedRadixFFT(size: size)
+      let values = (0..<(2 * size * size)).map { _ in generator.nextGaussian() }
+      for inverse in [false, true] {
+        // one line at a time: row r is values[r·size ..< (r+1)·size], column c every size-th value
+        var rows = values, columns = values
+        var scratch = [Double](repeating: 0, count: 2 * size), line = [Double](repeating: 0, count: 2 * size)
+        for r in 0..<size {
+          rows.withUnsafeMutableBufferPointer { b in
+            scratch.withUnsafeMutableBufferPointer { fft.transform(b.baseAddress! + r * size, b.baseAddress! + size * size + r * size, scratch: $0.baseAddress!, inverse: inverse) }
+          }
+          for t in 0..<size { line[t] = values[t * size + r]; line[size + t] = values[size * size + t * size + r] }  // column r
+          line.withUnsafeMutableBufferPointer { b in
+            scratch.withUnsafeMutableBufferPointer { fft.transform(b.baseAddress!, b.baseAddress! + size, scratch: $0.baseAddress!, inverse: inverse) }
+          }
+          for t in 0..<size { columns[t * size + r] = line[t]; columns[size * size + t * size + r] = line[size + t] }
+        }
+        for lines in [size, size - 1, size - 2, size - 3] where lines > 0 {
+          for threads in [1, 2, 3] {
+            var grid = ComplexGrid(side: size)
+            grid.re = Array(values[0..<(size * size)])
+            grid.im = Array(values[(size * size)...])
+            var strided = grid
+            grid.transformRows(0..<lines, fft: fft, inverse: inverse, threads: threads)
+            strided.transformColumns(0..<lines, fft: fft, inverse: inverse, threads: threads)
+            for r in 0..<size {
+              for t in 0..<size {
+                let m = r * size + t
+                XCTAssertEqual(grid.re[m], r < lines ? rows[m] : values[m], "rows: size \(size), \(lines) lines, row \(r)")
+                XCTAssertEqual(grid.im[m], r < lines ? rows[size * size + m] : values[size * size + m])
+                XCTAssertEqual(strided.re[m], t < lines ? columns[m] : values[m], "columns: size \(size), \(lines) lines, column \(t)")
+                XCTAssertEqual(strided.im[m], t < lines ? columns[size * size + m] : values[size * size + m])
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   /// The interpolation gradient against the exact one (θ = 0 Barnes-Hut over the same sparse P),
   /// on embeddings as narrow as the start and as wide as a finished 70,000-point run. At openTSNE's
   /// default grid (3 nodes per unit interval) the kernel's Lagrange interpolation is off by a few
