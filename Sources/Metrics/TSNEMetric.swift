@@ -34,7 +34,7 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     .number("perplexity", default: 30, min: 1, "Perplexity (effective number of neighbours)."),
     .string(
       "theta", default: "auto",
-      "Barnes-Hut accuracy: cells with width/distance < theta are summarised (a number from 0 to 2); auto = 0.5 from 5,000 images (scikit-learn's and openTSNE's), 0.4 below, where the tree costs little."),
+      "Barnes-Hut accuracy: cells with width/distance < theta are summarised (a number from 0 to 2); auto = 0.5 (scikit-learn's and openTSNE's), held for each image of a group of nearby images at once."),
     .int("iterations", default: 1000, 1...100_000, "Optimisation iterations."),
     .int("pca", default: 50, 0...100_000, "Reduce to this many principal components first (0 = off)."),
     .number("dof", default: 1, above: 0, max: 100, "Degrees of freedom of the Student-t kernel."),

@@ -175,32 +175,19 @@ struct BarnesHutGradient: GradientComputer {
     let n = p.count, dims = self.dims, dof = self.dof, thetaSquared = self.theta * self.theta
     let tree = SpaceTree(y, count: n, dims: dims, startOrder: lastOrder.value, threads: threads)
     lastOrder.value = tree.order
+    let (forces, zs) = tree.repulsion(thetaSquared: thetaSquared, dof: dof, threads: threads)
     var zParts = [Double](repeating: 0, count: n)
     var repulsion = [Double](repeating: 0, count: n * dims)
-    let yBox = UncheckedBox(y), out = SharedBuffer(gradient.baseAddress!)
-    let p = self.p
-    zParts.withUnsafeMutableBufferPointer { zb in
-      repulsion.withUnsafeMutableBufferPointer { rb in
-        let zs = SharedBuffer(zb.baseAddress!), rs = SharedBuffer(rb.baseAddress!)
-        let workers = max(1, min(threads, n))
-        try? parallelFor(workers, threads: workers) { worker in
-          let stack = UnsafeMutablePointer<Int32>.allocate(capacity: tree.stackCapacity)
-          defer { stack.deallocate() }
-          let y = yBox.value
-          for slot in chunk(worker, of: workers, count: n) {
-            let i = Int(tree.order[slot])
-            var force = SIMD4<Double>.zero, z = 0.0
-            let point = SIMD4<Double>(y[i * dims], y[i * dims + 1], dims == 3 ? y[i * dims + 2] : 0, 0)
-            tree.repulsion(of: point, thetaSquared: thetaSquared, dof: dof, force: &force, z: &z, stack: stack)
-            zs[i] = z
-            rs[i * dims] = force.x; rs[i * dims + 1] = force.y
-            if dims == 3 { rs[i * dims + 2] = force.z }
-            let a = p.attraction(i, y, dims: dims, dof: dof)
-            out[i * dims] = a.0; out[i * dims + 1] = a.1
-            if dims == 3 { out[i * dims + 2] = a.2 }
-          }
-        }
-      }
+    for slot in 0..<n {
+      let i = Int(tree.order[slot])
+      zParts[i] = zs[slot]
+      for d in 0..<dims { repulsion[i * dims + d] = forces[slot][d] }
+    }
+    let out = SharedBuffer(gradient.baseAddress!), yBox = UncheckedBox(y), p = self.p
+    try? parallelFor(n, threads: threads) { i in
+      let a = p.attraction(i, yBox.value, dims: dims, dof: dof)
+      out[i * dims] = a.0; out[i * dims + 1] = a.1
+      if dims == 3 { out[i * dims + 2] = a.2 }
     }
     let z = zParts.reduce(0, +)
     let c = 2 * (dof + 1) / dof

@@ -158,14 +158,15 @@ final class GridBuffers: @unchecked Sendable {
 
   /// Three grids of side `side`: the first two cleared, the third to be overwritten.
   func take(side: Int, threads: Int) -> (ComplexGrid, ComplexGrid, ComplexGrid) {
-    guard var (one, two, product) = grids, one.side == side else {
+    guard let kept = grids, kept.0.side == side else {
       grids = nil
       return (ComplexGrid(side: side), ComplexGrid(side: side), ComplexGrid(side: side))
     }
     grids = nil
+    var (one, two) = (kept.0, kept.1)
     one.clear(threads: threads)
     two.clear(threads: threads)
-    return (one, two, product)
+    return (one, two, kept.2)
   }
 
   func keep(_ one: ComplexGrid, _ two: ComplexGrid, _ product: ComplexGrid) { grids = (one, two, product) }

@@ -13,6 +13,8 @@ struct SpaceTree {
     var widthSquared: Double
     var firstChild: Int32
     var childCount: Int32
+    /// Its points are points[firstPoint ..< firstPoint + count] (tree order).
+    var firstPoint: Int32
   }
 
   let dims: Int
@@ -22,6 +24,8 @@ struct SpaceTree {
   /// Point indices in tree (space-filling) order: neighbours in space sit together, so walking
   /// points in this order keeps the same cells in cache.
   private(set) var order: [Int32] = []
+  /// The points in tree order (z = 0 in 2D): a cell's points are contiguous.
+  private let points: [SIMD4<Double>]
 
   /// `startOrder` (a permutation of 0..<n, such as the previous iteration's `order`) is the order
   /// the points are partitioned from; a nearly sorted start makes the partitions cheap.
@@ -49,7 +53,7 @@ struct SpaceTree {
     half = max(half * (1 + 1e-9), 1e-12)
     var builder = Builder(dims: dims)
     builder.nodes.reserveCapacity(2 * n + 16)
-    builder.nodes.append(Node(centerOfMass: .zero, count: 0, widthSquared: 4 * half * half, firstChild: -1, childCount: 0))
+    builder.nodes.append(Node(centerOfMass: .zero, count: 0, widthSquared: 4 * half * half, firstChild: -1, childCount: 0, firstPoint: 0))
     points.withUnsafeMutableBufferPointer { buffer in
       order.withUnsafeMutableBufferPointer { indices in
         // up to 64 subtrees (three levels of a quadtree, two of an octree)
@@ -60,6 +64,7 @@ struct SpaceTree {
     }
     self.nodes = AlignedNodes(builder.nodes)
     self.order = order
+    self.points = points
   }
 
   /// A cell below which a subtree is built on its own.
@@ -83,6 +88,7 @@ struct SpaceTree {
       _ range: Range<Int>, center: SIMD4<Double>, half: Double, depth: Int, splitDepth: Int, into cells: inout [Cell]
     ) {
       nodes[node].count = Double(range.count)
+      nodes[node].firstPoint = Int32(range.lowerBound)
       guard depth < splitDepth, !isLeaf(points, range, depth: depth) else {
         cells.append(Cell(node: node, range: range, center: center, half: half, depth: depth))
         return
@@ -154,6 +160,7 @@ struct SpaceTree {
       _ range: Range<Int>, center: SIMD4<Double>, half: Double, depth: Int
     ) -> SIMD4<Double> {
       nodes[node].count = Double(range.count)
+      nodes[node].firstPoint = Int32(range.lowerBound)
       guard !isLeaf(points, range, depth: depth) else {
         var sum = SIMD4<Double>.zero
         for slot in range { sum += points[slot] }
@@ -229,7 +236,7 @@ struct SpaceTree {
         children.highs[children.count] = bounds[partIndex + 1]
         children.numbers[children.count] = c
         children.count += 1
-        nodes.append(Node(centerOfMass: .zero, count: 0, widthSquared: childWidthSquared, firstChild: -1, childCount: 0))
+        nodes.append(Node(centerOfMass: .zero, count: 0, widthSquared: childWidthSquared, firstChild: -1, childCount: 0, firstPoint: 0))
       }
       nodes[node].firstChild = Int32(children.first)
       nodes[node].childCount = Int32(children.count)
@@ -251,35 +258,97 @@ struct SpaceTree {
     }
   }
 
-  /// Σ over cells accepted by the θ criterion (width/distance < θ) for point p: adds w·count to z
-  /// and count·w·u·(p − centre) to force, where u = (1 + d²/α)⁻¹ and w = u^((α+1)/2).
-  /// The point's own leaf (distance 0) adds count − 1 to z and no force. `stack` must hold at
-  /// least 48·2^dims + 1 entries (the depth bound times the fan-out).
-  @inline(__always)
-  func repulsion(
-    of p: SIMD4<Double>, thetaSquared: Double, dof: Double, force: inout SIMD4<Double>, z: inout Double,
-    stack: UnsafeMutablePointer<Int32>
-  ) {
-    let exponent = (dof + 1) / 2
-    var zSum = 0.0
-    var forceSum = SIMD4<Double>.zero
+  /// Each point's Barnes-Hut repulsion, in tree order: z = Σ w·count over the accepted cells and
+  /// force = Σ count·w·u·(p − centre), where u = (1 + d²/α)⁻¹ and w = u^((α+1)/2); a point's own
+  /// cell (distance 0) adds count − 1 to z and no force.
+  ///
+  /// Cells are accepted for a group of nearby points at once (a cell of at most `groupSize`
+  /// points, or a leaf): a cell whose width is below θ times its distance to the group's bounding
+  /// sphere is summarised for every point of the group (so for each point, width < θ·distance
+  /// holds as in the one-point criterion, more strictly), leaves are taken as they are, and the
+  /// others are opened. One walk per group, then a vector loop over the accepted cells per point.
+  /// Groups go to `threads` workers whole and each point's sums run over its group's list in a
+  /// fixed order, so the results do not depend on the thread count.
+  func repulsion(thetaSquared: Double, dof: Double, threads: Int) -> (force: [SIMD4<Double>], z: [Double]) {
+    let n = points.count
+    var force = [SIMD4<Double>](repeating: .zero, count: n), z = [Double](repeating: 0, count: n)
+    guard n > 0 else { return (force, z) }
+    let groups = self.groups()
+    let workers = max(1, min(threads, groups.count))
+    let dims = self.dims
+    force.withUnsafeMutableBufferPointer { fb in
+      z.withUnsafeMutableBufferPointer { zb in
+        let forces = SharedBuffer(fb.baseAddress!), zs = SharedBuffer(zb.baseAddress!)
+        try? parallelFor(workers, threads: workers) { worker in
+          var list = CellList()
+          let stack = UnsafeMutablePointer<Int32>.allocate(capacity: stackCapacity)
+          defer { stack.deallocate() }
+          for g in chunk(worker, of: workers, count: groups.count) {
+            let group = nodes.base[Int(groups[g])]
+            let range = Int(group.firstPoint)..<(Int(group.firstPoint) + Int(group.count))
+            accept(for: range, thetaSquared: thetaSquared, into: &list, stack: stack)
+            for slot in range {
+              let sums = list.sums(at: points[slot], dof: dof, planar: dims == 2)
+              forces[slot] = sums.force
+              zs[slot] = sums.z
+            }
+          }
+        }
+      }
+    }
+    return (force, z)
+  }
+
+  /// Points per group at most (a cell with more is split into its children's groups). Larger
+  /// groups walk less and open more cells (more accurate sums); on 5,000 digits (1,000 iterations,
+  /// one thread) 1, 4, 16, 32, 64, 128 and 256 took 13.7, 8.8, 5.6, 4.7, 4.2, 4.2 and 4.2 s, KL
+  /// falling from 1.4038 to 1.3943 at 64; on 20,000 Fashion-MNIST, 32, 64 and 128 took 23.2, 20.0
+  /// and 19.6 s of CPU with the same KL to three digits.
+  static let groupSize = 64
+
+  /// The groups: cells of at most `groupSize` points, and leaves, in tree order.
+  private func groups() -> [Int32] {
+    var result: [Int32] = [], stack: [Int32] = [0]
+    while let index = stack.popLast() {
+      let node = nodes.base[Int(index)]
+      if node.firstChild < 0 || node.count <= Double(Self.groupSize) {
+        result.append(index)
+      } else {
+        for c in (0..<node.childCount).reversed() { stack.append(node.firstChild + c) }
+      }
+    }
+    return result
+  }
+
+  /// Lists the cells accepted for the points[range]: the walk of `repulsion`.
+  private func accept(for range: Range<Int>, thetaSquared: Double, into list: inout CellList, stack: UnsafeMutablePointer<Int32>) {
+    var low = SIMD4<Double>(repeating: .infinity), high = SIMD4<Double>(repeating: -.infinity)
+    for slot in range {
+      low = pointwiseMin(low, points[slot])
+      high = pointwiseMax(high, points[slot])
+    }
+    let center = (low + high) / 2
+    var radius = 0.0
+    for slot in range {
+      let delta = points[slot] - center
+      radius = max(radius, (delta * delta).sum())
+    }
+    radius = radius.squareRoot()
+    list.removeAll()
     let base = UnsafePointer(nodes.base)
     var top = 1
     stack[0] = 0
     while top > 0 {
       top -= 1
       let node = base[Int(stack[top])]
-      let delta = p - node.centerOfMass
-      let d2 = (delta * delta).sum()
-      if node.firstChild < 0 || node.widthSquared < thetaSquared * d2 {
-        if d2 == 0 {
-          zSum += node.count - 1
-          continue
-        }
-        let u = 1 / (1 + d2 / dof)
-        let w = dof == 1 ? u : pow(u, exponent)
-        zSum += node.count * w
-        forceSum += (node.count * w * u) * delta
+      if node.firstChild < 0 {
+        list.append(node)
+        continue
+      }
+      let delta = center - node.centerOfMass
+      let distance = (delta * delta).sum().squareRoot()
+      if distance > radius && node.widthSquared < thetaSquared * (distance - radius) * (distance - radius) {
+        list.append(node)
       } else {
         let first = node.firstChild
         for c in 0..<node.childCount {
@@ -288,11 +357,9 @@ struct SpaceTree {
         }
       }
     }
-    z += zSum
-    force += forceSum
   }
 
-  /// The stack size `repulsion` needs.
+  /// The stack size a walk needs: the depth bound times the fan-out.
   var stackCapacity: Int { 48 * (1 << dims) + 8 }
 
   var nodeCount: Int { nodes.count }
@@ -313,5 +380,62 @@ final class AlignedNodes: @unchecked Sendable {
   deinit {
     base.deinitialize(count: count)
     UnsafeMutableRawPointer(base).deallocate()
+  }
+}
+
+/// The cells accepted for one group, as columns (centre x, y, z and point count), for the
+/// four-wide loop of `sums`.
+struct CellList {
+  private var x: [Double] = [], y: [Double] = [], z: [Double] = [], count: [Double] = []
+
+  mutating func removeAll() {
+    x.removeAll(keepingCapacity: true); y.removeAll(keepingCapacity: true)
+    z.removeAll(keepingCapacity: true); count.removeAll(keepingCapacity: true)
+  }
+
+  mutating func append(_ node: SpaceTree.Node) {
+    x.append(node.centerOfMass.x); y.append(node.centerOfMass.y); z.append(node.centerOfMass.z); count.append(node.count)
+  }
+
+  /// Point p's sums over the list (see `SpaceTree.repulsion`), four cells at a time in list order.
+  func sums(at p: SIMD4<Double>, dof: Double, planar: Bool) -> (force: SIMD4<Double>, z: Double) {
+    let m = x.count, one = SIMD4<Double>(repeating: 1), inverseDof = SIMD4<Double>(repeating: 1 / dof), exponent = (dof + 1) / 2
+    let px = SIMD4<Double>(repeating: p.x), py = SIMD4<Double>(repeating: p.y), pz = SIMD4<Double>(repeating: p.z)
+    var zSum = SIMD4<Double>.zero, fx = zSum, fy = zSum, fz = zSum
+    x.withUnsafeBufferPointer { xs in
+      y.withUnsafeBufferPointer { ys in
+        z.withUnsafeBufferPointer { zs in
+          count.withUnsafeBufferPointer { counts in
+            @inline(__always) func load(_ b: UnsafeBufferPointer<Double>, _ k: Int) -> SIMD4<Double> {
+              UnsafeRawPointer(b.baseAddress! + k).loadUnaligned(as: SIMD4<Double>.self)
+            }
+            @inline(__always) func add(_ dx: SIMD4<Double>, _ dy: SIMD4<Double>, _ dz: SIMD4<Double>, _ c: SIMD4<Double>) {
+              let d2 = dx * dx + dy * dy + dz * dz
+              let u = one / (one + d2 * inverseDof)
+              let w = dof == 1 ? u : SIMD4(pow(u[0], exponent), pow(u[1], exponent), pow(u[2], exponent), pow(u[3], exponent))
+              let own = d2 .== 0  // the point's own cell
+              zSum += (c * w).replacing(with: c - one, where: own)
+              let f = (c * w * u).replacing(with: 0, where: own)
+              fx += f * dx; fy += f * dy
+              if !planar { fz += f * dz }
+            }
+            var k = 0
+            while k + 4 <= m {
+              add(px - load(xs, k), py - load(ys, k), planar ? .zero : pz - load(zs, k), load(counts, k))
+              k += 4
+            }
+            if k < m {  // the tail: missing lanes have count 0 and sit far away
+              var dx = SIMD4<Double>(repeating: 1), dy = dx, dz = SIMD4<Double>.zero, c = SIMD4<Double>.zero
+              for lane in 0..<(m - k) {
+                dx[lane] = p.x - xs[k + lane]; dy[lane] = p.y - ys[k + lane]; dz[lane] = planar ? 0 : p.z - zs[k + lane]
+                c[lane] = counts[k + lane]
+              }
+              add(dx, dy, dz, c)
+            }
+          }
+        }
+      }
+    }
+    return (SIMD4(fx.sum(), fy.sum(), fz.sum(), 0), zSum.sum())
   }
 }

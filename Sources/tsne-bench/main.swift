@@ -71,7 +71,7 @@ if let name = ProcessInfo.processInfo.environment["TSNE_SCHEDULE"], let schedule
 }
 // TSNE_FFT_NODES and TSNE_FFT_WIDTH set the FFT method's grid (defaults 3 and 1, as openTSNE)
 if let nodes = ProcessInfo.processInfo.environment["TSNE_FFT_NODES"].flatMap(Int.init) { options.interpolationNodes = nodes }
-// TSNE_THETA sets Barnes-Hut's opening angle (default: auto, 0.4 below 5,000 points, else 0.5)
+// TSNE_THETA sets Barnes-Hut's opening angle (default: auto, 0.5)
 if let theta = ProcessInfo.processInfo.environment["TSNE_THETA"].flatMap(Double.init) { options.theta = theta }
 // TSNE_KNN=exact|approx|auto picks the kNN method (default: auto)
 if let name = ProcessInfo.processInfo.environment["TSNE_KNN"], let knn = KNNMethod(rawValue: name) { options.knn = knn }

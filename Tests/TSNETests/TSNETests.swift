@@ -43,9 +43,9 @@ final class TSNETests: XCTestCase {
     }
   }
 
-  /// The tree's top cells are built as subtrees on several threads. Whatever the thread count,
-  /// every point's Barnes-Hut sums must be the same bits, and with θ = 0 they must equal the
-  /// direct sums. Clustered points with exact duplicates (cells that cannot be split) and far
+  /// The tree's top cells are built as subtrees on several threads, and groups of points are
+  /// walked on several threads. Whatever the thread count, every point's Barnes-Hut sums must be
+  /// the same bits, and with θ = 0 they must equal the direct sums. Clustered points with exact duplicates (cells that cannot be split) and far
   /// outliers (deep, lopsided trees), in 2D and 3D. (The duplicates found a bug: the mean of 41
   /// copies rounded away from the point, so each copy counted itself in its normaliser, z 1 too
   /// high.)
@@ -63,15 +63,11 @@ final class TSNETests: XCTestCase {
       func sums(threads: Int, theta: Double) -> (force: [SIMD4<Double>], z: [Double], nodes: Int) {
         y.withUnsafeBufferPointer { yb in
           let tree = SpaceTree(yb, count: n, dims: dims, threads: threads)
-          let stack = UnsafeMutablePointer<Int32>.allocate(capacity: tree.stackCapacity)
-          defer { stack.deallocate() }
-          var forces: [SIMD4<Double>] = [], zs: [Double] = []
-          for i in 0..<n {
-            var force = SIMD4<Double>.zero, z = 0.0
-            let point = SIMD4<Double>(yb[i * dims], yb[i * dims + 1], dims == 3 ? yb[i * dims + 2] : 0, 0)
-            tree.repulsion(of: point, thetaSquared: theta * theta, dof: 1, force: &force, z: &z, stack: stack)
-            forces.append(force)
-            zs.append(z)
+          let (bySlot, zBySlot) = tree.repulsion(thetaSquared: theta * theta, dof: 1, threads: threads)
+          var forces = [SIMD4<Double>](repeating: .zero, count: n), zs = [Double](repeating: 0, count: n)
+          for slot in 0..<n {
+            forces[Int(tree.order[slot])] = bySlot[slot]
+            zs[Int(tree.order[slot])] = zBySlot[slot]
           }
           return (forces, zs, tree.nodeCount)
         }
