@@ -43,7 +43,7 @@ def main():
     for name, path in (("5,000 Fashion-MNIST test images", test5000()), ("20,000 Fashion-MNIST", paths["fashion20000"])):
         env = dict(os.environ, OMP_NUM_THREADS=tb.THREADS)
         peer = tb.timed([tb.PY, "-c", PEER, path], env=env)
-        runs = [("openTSNE Barnes-Hut (defaults)", peer),
+        runs = [("openTSNE (its defaults: FFT gradients, 250 + 500 iterations)", peer),
                 ("gan-eval Barnes-Hut (default: openTSNE's rates)", ours(path, "barnes-hut")),
                 ("gan-eval Barnes-Hut, scikit-learn's rate", ours(path, "barnes-hut", "scikit-learn")),
                 ("gan-eval FFT (default grid)", ours(path, "fft"))]
