@@ -38,7 +38,7 @@ def main():
     paths = tb.inputs()
     lines = ["## t-SNE 2D defaults: learning rates and Barnes-Hut against FFT", "",
              "PCA-50 input, 2 threads, 1,000 iterations (250 exaggerated), perplexity 30; openTSNE with its defaults "
-             "(Barnes-Hut, exact kNN here, 750 + 250 iterations). bench/tsne_defaults_bench.py, one run each.", "",
+             "(FFT gradients, exact kNN here, 250 + 500 iterations). bench/tsne_defaults_bench.py, one run each.", "",
              "| input | run | seconds | KL | KL / openTSNE's | time / openTSNE's |", "|---|---|---|---|---|---|"]
     for name, path in (("5,000 Fashion-MNIST test images", test5000()), ("20,000 Fashion-MNIST", paths["fashion20000"])):
         env = dict(os.environ, OMP_NUM_THREADS=tb.THREADS)
