@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """2D t-SNE defaults: Barnes-Hut with openTSNE's rates (the default) and scikit-learn's, FFT, and
-openTSNE's Barnes-Hut with its defaults, on 5,000 Fashion-MNIST test images and 20,000 training
+openTSNE with its defaults (FFT), on 5,000 Fashion-MNIST test images and 20,000 training
 images; sets GradientMethod.fftFrom and checks the KL target (Barnes-Hut ≤ 1.02× openTSNE's).
 
 Usage: bench/tsne_defaults_bench.py TSNE_BENCH_BIN   Writes bench/results/tsne_defaults.md.
