@@ -53,7 +53,7 @@ extension Pickle {
         case 0x5D:  // EMPTY_LIST
           lists.append(ListBox())
           stack.append(.list(lists.last!))
-        case 0x29: stack.append(.tuple([], depth: 1))  // EMPTY_TUPLE
+        case 0x29: stack.append(try tuple([], at: at))  // EMPTY_TUPLE
         case 0x74: stack.append(try tuple(popMark(at), at: at))  // TUPLE
         case 0x85, 0x86, 0x87:  // TUPLE1, TUPLE2, TUPLE3
           var items: [Item] = []

@@ -175,14 +175,7 @@ struct BarnesHutGradient: GradientComputer {
     let n = p.count, dims = self.dims, dof = self.dof, thetaSquared = self.theta * self.theta
     let tree = SpaceTree(y, count: n, dims: dims, startOrder: lastOrder.value, threads: threads)
     lastOrder.value = tree.order
-    let (forces, zs) = tree.repulsion(thetaSquared: thetaSquared, dof: dof, threads: threads)
-    var zParts = [Double](repeating: 0, count: n)
-    var repulsion = [Double](repeating: 0, count: n * dims)
-    for slot in 0..<n {
-      let i = Int(tree.order[slot])
-      zParts[i] = zs[slot]
-      for d in 0..<dims { repulsion[i * dims + d] = forces[slot][d] }
-    }
+    let (repulsion, zParts) = tree.repulsion(thetaSquared: thetaSquared, dof: dof, threads: threads)
     let out = SharedBuffer(gradient.baseAddress!), yBox = UncheckedBox(y), p = self.p
     try? parallelFor(n, threads: threads) { i in
       let a = p.attraction(i, yBox.value, dims: dims, dof: dof)

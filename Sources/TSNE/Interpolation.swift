@@ -158,15 +158,16 @@ final class GridBuffers: @unchecked Sendable {
 
   /// Three grids of side `side`: the first two cleared, the third to be overwritten.
   func take(side: Int, threads: Int) -> (ComplexGrid, ComplexGrid, ComplexGrid) {
-    guard let kept = grids, kept.0.side == side else {
+    // released here first, so the grids taken are their storage's only owners and are cleared
+    // in place rather than copied
+    guard var kept = grids, kept.0.side == side else {
       grids = nil
       return (ComplexGrid(side: side), ComplexGrid(side: side), ComplexGrid(side: side))
     }
     grids = nil
-    var (one, two) = (kept.0, kept.1)
-    one.clear(threads: threads)
-    two.clear(threads: threads)
-    return (one, two, kept.2)
+    kept.0.clear(threads: threads)
+    kept.1.clear(threads: threads)
+    return kept
   }
 
   func keep(_ one: ComplexGrid, _ two: ComplexGrid, _ product: ComplexGrid) { grids = (one, two, product) }

@@ -2,7 +2,8 @@ import Foundation
 import Workers
 
 /// A quadtree (2D) or octree (3D) over embedding points, with each cell's point count and centre
-/// of mass, for Barnes-Hut summation. Built serially in a fixed order, so it is deterministic.
+/// of mass, for Barnes-Hut summation. The same tree, and the same sums over it, for any thread
+/// count (see `init` and `repulsion`).
 struct SpaceTree {
   /// One cell, packed into a cache line: centre of mass (z = 0 in 2D), point count, squared cell
   /// width, and its non-empty children, stored consecutively from `firstChild` (−1 for a leaf)
@@ -161,14 +162,14 @@ struct SpaceTree {
     ) -> SIMD4<Double> {
       nodes[node].count = Double(range.count)
       nodes[node].firstPoint = Int32(range.lowerBound)
-      guard !isLeaf(points, range, depth: depth) else {
+      let copies = Self.allIdentical(points, range)
+      guard range.count > 1, depth < 48, !copies else {
         var sum = SIMD4<Double>.zero
         for slot in range { sum += points[slot] }
         // copies of one point sit exactly at that point: the mean of k copies can round away
         // from it, and then each copy's own cell, no longer at distance 0, would add itself to
         // its normaliser (see `repulsion`)
-        let first = range.isEmpty ? center : points[range.lowerBound]
-        nodes[node].centerOfMass = range.allSatisfy({ points[$0] == first }) ? first : sum / Double(range.count)
+        nodes[node].centerOfMass = range.isEmpty ? center : copies ? points[range.lowerBound] : sum / Double(range.count)
         return sum
       }
       var sum = SIMD4<Double>.zero
@@ -180,9 +181,15 @@ struct SpaceTree {
       return sum
     }
 
+    /// A cell is a leaf when it holds at most one point, lies 48 levels down, or holds copies of
+    /// one point only.
     private func isLeaf(_ points: UnsafeMutableBufferPointer<SIMD4<Double>>, _ range: Range<Int>, depth: Int) -> Bool {
-      guard range.count > 1, depth < 48 else { return true }
-      let first = points[range.lowerBound]
+      range.count <= 1 || depth >= 48 || Self.allIdentical(points, range)
+    }
+
+    /// Whether points[range] are all the same point (true for none or one).
+    private static func allIdentical(_ points: UnsafeMutableBufferPointer<SIMD4<Double>>, _ range: Range<Int>) -> Bool {
+      guard let first = range.first.map({ points[$0] }) else { return true }
       for slot in range.dropFirst() where points[slot] != first { return false }
       return true
     }
@@ -258,7 +265,8 @@ struct SpaceTree {
     }
   }
 
-  /// Each point's Barnes-Hut repulsion, in tree order: z = Σ w·count over the accepted cells and
+  /// Each point's Barnes-Hut repulsion, by point index (force: `dims` values per point): z = Σ
+  /// w·count over the accepted cells and
   /// force = Σ count·w·u·(p − centre), where u = (1 + d²/α)⁻¹ and w = u^((α+1)/2); a point's own
   /// cell (distance 0) adds count − 1 to z and no force.
   ///
@@ -269,9 +277,9 @@ struct SpaceTree {
   /// others are opened. One walk per group, then a vector loop over the accepted cells per point.
   /// Groups go to `threads` workers whole and each point's sums run over its group's list in a
   /// fixed order, so the results do not depend on the thread count.
-  func repulsion(thetaSquared: Double, dof: Double, threads: Int) -> (force: [SIMD4<Double>], z: [Double]) {
+  func repulsion(thetaSquared: Double, dof: Double, threads: Int) -> (force: [Double], z: [Double]) {
     let n = points.count
-    var force = [SIMD4<Double>](repeating: .zero, count: n), z = [Double](repeating: 0, count: n)
+    var force = [Double](repeating: 0, count: n * dims), z = [Double](repeating: 0, count: n)
     guard n > 0 else { return (force, z) }
     let groups = self.groups()
     let workers = max(1, min(threads, groups.count))
@@ -288,9 +296,9 @@ struct SpaceTree {
             let range = Int(group.firstPoint)..<(Int(group.firstPoint) + Int(group.count))
             accept(for: range, thetaSquared: thetaSquared, into: &list, stack: stack)
             for slot in range {
-              let sums = list.sums(at: points[slot], dof: dof, planar: dims == 2)
-              forces[slot] = sums.force
-              zs[slot] = sums.z
+              let sums = list.sums(at: points[slot], dof: dof, planar: dims == 2), i = Int(order[slot])
+              for d in 0..<dims { forces[i * dims + d] = sums.force[d] }
+              zs[i] = sums.z
             }
           }
         }
