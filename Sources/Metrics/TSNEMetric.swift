@@ -12,9 +12,8 @@ public struct TSNEMetric: Metric, PluginDeclaration {
 
   public enum MethodChoice: String, CaseIterable, Sendable { case exact, barnesHut = "barnes-hut", fft, auto }
 
-  /// Up to this many images, `auto` picks the exact method: in 2D the measured crossover is near
-  /// 1,000 images (exact faster below 1,000, Barnes-Hut at 1,500; at 1,000 the two runs disagreed);
-  /// see BENCHMARKS.md. `auto` follows `GradientMethod.fastest` (FFT in 2D from 50,000 images).
+  /// Up to this many images, `auto` picks the exact method: the measured crossover is near 1,500
+  /// images in 2D and 3D (see `GradientMethod.exactUpTo` and BENCHMARKS.md). `auto` follows `GradientMethod.fastest` (FFT in 2D from 100,000 images).
   public static let exactUpTo = GradientMethod.exactUpTo
   /// The exact method keeps two N×N Float64 matrices; refuse above this many bytes.
   public static let exactMemoryLimit = 6_000_000_000.0
@@ -30,7 +29,7 @@ public struct TSNEMetric: Metric, PluginDeclaration {
 
   public static let options: [OptionSpec] = [
     .int("dims", default: 2, 2...3, "Embedding dimensions."),
-    .choice("method", default: MethodChoice.auto, "exact, barnes-hut, fft, or auto (the measured fastest: exact up to 1,000 images, Barnes-Hut above, FFT in 2D from 50,000)."),
+    .choice("method", default: MethodChoice.auto, "exact, barnes-hut, fft, or auto (the measured fastest: exact up to 1,500 images, Barnes-Hut above, FFT in 2D from 100,000)."),
     .number("perplexity", default: 30, min: 1, "Perplexity (effective number of neighbours)."),
     .string(
       "theta", default: "auto",
