@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 what=${1:-all}
 if [ "$what" = pixel ] || [ "$what" = all ]; then .venv/bin/python bench/bench.py .build/release/gan-eval; fi
 if [ "$what" = tsne ] || [ "$what" = all ]; then
+  # the approximate-kNN peer is not part of setup's reference stack: installed here, where it is needed
+  .venv/bin/python -c 'import pynndescent' 2>/dev/null || .venv/bin/pip install --quiet pynndescent==0.7.0
   .venv/bin/python bench/tsne_bench.py .build/release/tsne-bench
   .venv/bin/python bench/tsne_knn_bench.py .build/release/tsne-bench
   .venv/bin/python bench/tsne_transform_bench.py .build/release/tsne-bench

@@ -96,10 +96,11 @@ extension SparseMatrix {
 }
 
 extension GradientMethod {
-  /// Up to this many images the exact method is the fastest. Measured on MNIST digits, 2 threads,
-  /// 1,000 iterations, with each pair visited once: 2D exact 0.39 / 0.72 / 1.17 s against
-  /// Barnes-Hut 0.51 / 0.74 / 0.96 s at 1,000 / 1,500 / 2,000 images; 3D 0.47 / 0.89 / 1.49 s
-  /// against 0.62 / 0.95 / 1.19 s (bench/results/tsne.md).
+  /// Up to this many images the exact method is about as fast as Barnes-Hut or faster, and it
+  /// optimises the exact objective. Measured with each pair visited once (MNIST digits, 2 threads,
+  /// 1,000 iterations, median of 2; bench/results/tsne.md), exact against Barnes-Hut: 2D 0.38 /
+  /// 0.70 / 1.14 s against 0.46 / 0.66 / 0.90 s at 1,000 / 1,500 / 2,000 images; 3D 0.47 / 0.90 /
+  /// 1.45 s against 0.61 / 0.88 / 1.13 s. At 1,500 the two are within 6%: a tie, given to exact.
   public static let exactUpTo = 1500
   /// From this many images FFT interpolation replaces Barnes-Hut in 2D. Measured on Fashion-MNIST
   /// PCA-50, openTSNE's rates, 1,000 iterations, 2 threads (FFT against Barnes-Hut): 20,000 images

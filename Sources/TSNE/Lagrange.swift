@@ -78,7 +78,9 @@ struct InterpolationGrid: Sendable {
   /// The FFT side (2^a·3^b, at least 2·nodes − 1 for a non-circular convolution) and the number
   /// of intervals per axis, raised to fill that side.
   func layout(span: Double) -> (side: Int, intervals: Int) {
-    let wanted = max(minIntervals, Int((span / intervalWidth).rounded(.up)))
+    // a diverging embedding can span more than any grid (or infinity): the side is capped below anyway
+    let ratio = (span / intervalWidth).rounded(.up)
+    let wanted = max(minIntervals, ratio.isFinite && ratio < Double(maxSide) ? Int(ratio) : maxSide)
     let side = min(MixedRadixFFT.size(atLeast: 2 * wanted * nodesPerInterval - 1), MixedRadixFFT.size(atMost: maxSide))
     return (side, max(1, (side + 1) / (2 * nodesPerInterval)))
   }

@@ -99,13 +99,17 @@ extension TSNEMap {
     let total = p.reduce(0, +)
     if total > 0 { p = p.map { $0 / total } }
     let startCount = max(1, min(options.startNeighbors, k))
-    var y = (0..<dims).map { axis -> Double in
+    let y = (0..<dims).map { axis -> Double in
       let values = targets[0..<startCount].map { axes[axis][$0] }
       if options.start == .mean { return values.reduce(0, +) / Double(startCount) }
       let sorted = values.sorted()
       return startCount % 2 == 1 ? sorted[startCount / 2] : (sorted[startCount / 2 - 1] + sorted[startCount / 2]) / 2
     }
-    var update = [Double](repeating: 0, count: dims), gains = [Double](repeating: 1, count: dims)
+    // coordinates in the first `dims` lanes; the other lanes stay zero throughout
+    var point = SIMD4<Double>.zero
+    for c in 0..<dims { point[c] = y[c] }
+    var update = SIMD4<Double>.zero, gains = SIMD4<Double>(repeating: 1)
+    let lanes = SIMD4<Double>((0..<4).map { $0 < dims ? 1 : 0 })
     let phases = [
       (options.earlyExaggerationIterations, options.earlyExaggeration, options.initialMomentum),
       (options.iterations, options.exaggeration, options.momentum),
@@ -113,24 +117,24 @@ extension TSNEMap {
     for (iterations, exaggeration, momentum) in phases {
       // openTSNE starts every optimize call with the update and gains of the previous one
       for _ in 0..<iterations {
-        var gradient = self.gradient(at: y, targets: targets, p: p, exaggeration: exaggeration, axes: axes)
+        var gradient = self.gradient(at: point, targets: targets, p: p, exaggeration: exaggeration, axes: axes)
         if let limit = options.maxGradientNorm {
-          let norm = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
+          let norm = (gradient * gradient).sum().squareRoot()
           let scale = limit / (norm + 1e-6)
-          if scale < 1 { gradient = gradient.map { $0 * scale } }
+          if scale < 1 { gradient *= scale }
         }
         for c in 0..<dims {
           gains[c] = Self.signFlipped(update[c], gradient[c]) ? gains[c] + 0.2 : gains[c] * 0.8 + 0.01
-          update[c] = momentum * update[c] - options.learningRate * gains[c] * gradient[c]
         }
+        update = (momentum * update - options.learningRate * gains * gradient) * lanes
         if let limit = options.maxStepNorm {
-          let norm = update.reduce(0) { $0 + $1 * $1 }.squareRoot()
-          if norm > limit { update = update.map { $0 / norm * limit } }
+          let norm = (update * update).sum().squareRoot()
+          if norm > limit { update = update / norm * limit }
         }
-        for c in 0..<dims { y[c] += update[c] }
+        point += update
       }
     }
-    return y
+    return (0..<dims).map { point[$0] }
   }
 
   /// numpy's sign(update) != sign(gradient), with sign(0) = 0.
@@ -140,42 +144,56 @@ extension TSNEMap {
     return sa != sb
   }
 
-  /// The placement gradient of one new point (see `place`).
-  private func gradient(at y: [Double], targets: [Int], p: [Double], exaggeration: Double, axes: [[Double]]) -> [Double] {
-    var attraction = [Double](repeating: 0, count: dims)
+  /// The placement gradient of one new point (see `place`), coordinates in the first `dims` lanes.
+  private func gradient(at y: SIMD4<Double>, targets: [Int], p: [Double], exaggeration: Double, axes: [[Double]]) -> SIMD4<Double> {
+    var attraction = SIMD4<Double>.zero
     for (slot, j) in targets.enumerated() {
-      var d2 = 0.0
-      for c in 0..<dims { let t = y[c] - axes[c][j]; d2 += t * t }
-      let w = 1 / (1 + d2)
-      for c in 0..<dims { attraction[c] += exaggeration * p[slot] * w * (y[c] - axes[c][j]) }
+      var t = SIMD4<Double>.zero
+      for c in 0..<dims { t[c] = y[c] - axes[c][j] }
+      let w = 1 / (1 + (t * t).sum())
+      attraction += exaggeration * p[slot] * w * t
     }
-    var repulsion = [Double](repeating: 0, count: dims)
-    var z = 0.0
-    if dims == 2 {
-      let (x0, x1) = (y[0], y[1])
-      var (r0, r1) = (0.0, 0.0)
-      axes[0].withUnsafeBufferPointer { a0 in
-        axes[1].withUnsafeBufferPointer { a1 in
-          for j in 0..<count {
-            let (t0, t1) = (x0 - a0[j], x1 - a1[j])
-            let w = 1 / (1 + t0 * t0 + t1 * t1)
-            z += w
-            r0 += w * w * t0
-            r1 += w * w * t1
+    // four reference points at a time (lanes summed at the end, then the tail): the order is fixed
+    // by the map alone, so each point's result does not depend on threads
+    var z4 = SIMD4<Double>.zero, r4 = (SIMD4<Double>.zero, SIMD4<Double>.zero, SIMD4<Double>.zero)
+    let one = SIMD4<Double>(repeating: 1)
+    let origin = (SIMD4<Double>(repeating: y[0]), SIMD4<Double>(repeating: y[1]), SIMD4<Double>(repeating: y[2]))
+    let blocks = count / 4
+    axes[0].withUnsafeBufferPointer { a0 in
+      axes[1].withUnsafeBufferPointer { a1 in
+        (dims == 3 ? axes[2] : axes[1]).withUnsafeBufferPointer { a2 in
+          let (x0, x1, x2) = origin
+          var (s0, s1, s2) = (SIMD4<Double>.zero, SIMD4<Double>.zero, SIMD4<Double>.zero)
+          for block in 0..<blocks {
+            let j = 4 * block
+            let t0 = x0 - UnsafeRawPointer(a0.baseAddress! + j).loadUnaligned(as: SIMD4<Double>.self)
+            let t1 = x1 - UnsafeRawPointer(a1.baseAddress! + j).loadUnaligned(as: SIMD4<Double>.self)
+            var d2 = t0 * t0 + t1 * t1
+            var t2 = SIMD4<Double>.zero
+            if dims == 3 {
+              t2 = x2 - UnsafeRawPointer(a2.baseAddress! + j).loadUnaligned(as: SIMD4<Double>.self)
+              d2 += t2 * t2
+            }
+            let w = one / (one + d2)
+            z4 += w
+            let w2 = w * w
+            s0 += w2 * t0
+            s1 += w2 * t1
+            if dims == 3 { s2 += w2 * t2 }
           }
+          r4 = (s0, s1, s2)
         }
       }
-      repulsion = [r0, r1]
-    } else {
-      for j in 0..<count {
-        var d2 = 0.0
-        for c in 0..<dims { let t = y[c] - axes[c][j]; d2 += t * t }
-        let w = 1 / (1 + d2)
-        z += w
-        for c in 0..<dims { repulsion[c] += w * w * (y[c] - axes[c][j]) }
-      }
     }
-    let norm = z + 1e-12
-    return (0..<dims).map { attraction[$0] - repulsion[$0] / norm }
+    var z = z4.sum()
+    var repulsion = SIMD4<Double>(r4.0.sum(), r4.1.sum(), dims == 3 ? r4.2.sum() : 0, 0)
+    for j in (4 * blocks)..<count {
+      var t = SIMD4<Double>.zero
+      for c in 0..<dims { t[c] = y[c] - axes[c][j] }
+      let w = 1 / (1 + (t * t).sum())
+      z += w
+      repulsion += w * w * t
+    }
+    return attraction - repulsion / (z + 1e-12)
   }
 }

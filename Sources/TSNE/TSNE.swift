@@ -99,6 +99,8 @@ public enum TSNEError: Error, CustomStringConvertible, Equatable {
   case perplexityTooLarge(perplexity: Double, points: Int)
   case notFinite(row: Int)
   case badOption(String)
+  /// The coordinates stopped being finite during the optimisation.
+  case diverged(iteration: Int, method: GradientMethod, dims: Int)
 
   public var description: String {
     switch self {
@@ -107,6 +109,12 @@ public enum TSNEError: Error, CustomStringConvertible, Equatable {
       return "--perplexity \(p) must be less than the number of images (\(n)); use at most \(max(1, (n - 1) / 3)) for the usual k = 3·perplexity neighbours"
     case .notFinite(let row): return "input row \(row) holds NaN or infinity"
     case .badOption(let text): return text
+    case .diverged(let iteration, let method, let dims):
+      let advice =
+        method == .fft && dims == 3
+        ? "the 3D FFT grid is too coarse for this embedding; use --method barnes-hut"
+        : "lower --learning-rate or --early-exaggeration"
+      return "t-SNE (\(method.rawValue), \(dims)D) diverged at iteration \(iteration): the coordinates are no longer finite; \(advice)"
     }
   }
 }
@@ -161,7 +169,7 @@ public enum TSNE {
     var y = initialEmbedding(data, rows: n, columns: d, dims: options.dims, seed: options.seed)
     let rates = learningRates(options, count: n)
     let start = Date()
-    let (kl, iterations) = optimise(&y, gradient: gradient, options: options, learningRates: rates, start: start, observer: observer)
+    let (kl, iterations) = try optimise(&y, gradient: gradient, options: options, learningRates: rates, start: start, observer: observer)
     return Embedding(
       coordinates: y, dims: options.dims, kl: kl, iterations: iterations, method: options.method, learningRate: rates.exploring,
       learningRateAfterExaggeration: rates.after,
@@ -183,7 +191,7 @@ public enum TSNE {
   static func optimise(
     _ y: inout [Double], gradient: GradientComputer, options: TSNEOptions, learningRates: (exploring: Double, after: Double), start: Date,
     observer: ((TSNEProgress) -> Bool)?
-  ) -> (kl: Double, iterations: Int) {
+  ) throws -> (kl: Double, iterations: Int) {
     let count = y.count
     var update = [Double](repeating: 0, count: count)
     var gains = [Double](repeating: 1, count: count)
@@ -208,7 +216,7 @@ public enum TSNE {
       let error = y.withUnsafeBufferPointer { yb in
         grad.withUnsafeMutableBufferPointer { gradient.compute(yb, exaggeration: exaggeration, withError: check, into: $0) }
       }
-      var norm = 0.0
+      var norm = 0.0, finite = true
       for k in 0..<count {
         let g = grad[k]
         norm += g * g
@@ -216,9 +224,13 @@ public enum TSNE {
         if gains[k] < 0.01 { gains[k] = 0.01 }
         update[k] = momentum * update[k] - learningRate * gains[k] * g
         y[k] += update[k]
+        finite = finite && y[k].isFinite
       }
       norm = norm.squareRoot()
       iteration += 1
+      guard finite, norm.isFinite else {
+        throw TSNEError.diverged(iteration: iteration, method: options.method, dims: options.dims)
+      }
       if let error {
         lastError = error
         if let observer, !observer(TSNEProgress(iteration: iteration, kl: error, gradientNorm: norm, elapsed: Date().timeIntervalSince(start))) {

@@ -81,7 +81,13 @@ if let nodes = ProcessInfo.processInfo.environment["TSNE_FFT3_NODES"].flatMap(In
 if let width = ProcessInfo.processInfo.environment["TSNE_FFT3_WIDTH"].flatMap(Double.init) { options.interpolationIntervalWidth3D = width }
 if let side = ProcessInfo.processInfo.environment["TSNE_FFT3_SIDE"].flatMap(Int.init) { options.interpolationMaxSide3D = side }
 let start = Date()
-let result = try TSNE.embed(array.values, rows: n, columns: d, options: options)
+let result: Embedding
+do {
+  result = try TSNE.embed(array.values, rows: n, columns: d, options: options)
+} catch {
+  FileHandle.standardError.write(Data("tsne-bench: \(error)\n".utf8))
+  exit(1)
+}
 let seconds = Date().timeIntervalSince(start)
 var trust = "null"
 if arguments.count > 6, let points = Int(arguments[6]), points > 0 {

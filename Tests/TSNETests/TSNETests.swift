@@ -357,6 +357,28 @@ final class TSNETests: XCTestCase {
     }
   }
 
+  /// A learning rate that throws the points to infinity is a clear error naming the iteration,
+  /// for every method and both dimensions, not a trap (the 3D FFT grid converted an infinite span
+  /// to an integer and crashed the process, found by bench/tsne_fft3d_bench.py).
+  func testDivergenceIsAClearError() throws {
+    let n = 120
+    let x = try digits50(n)
+    for method in GradientMethod.allCases {
+      for dims in [2, 3] {
+        var options = TSNEOptions()
+        options.method = method
+        options.dims = dims
+        options.perplexity = 10
+        options.iterations = 50
+        options.learningRate = 1e306
+        XCTAssertThrowsError(try TSNE.embed(x, rows: n, columns: 50, options: options), "\(method) \(dims)D") {
+          guard case .diverged(let iteration, method, dims)? = $0 as? TSNEError else { return XCTFail("\(method) \(dims)D: \($0)") }
+          XCTAssertTrue(String(describing: $0).contains("diverged at iteration \(iteration)"))
+        }
+      }
+    }
+  }
+
   /// All images identical: a documented degenerate result, finite coordinates, no hang.
   func testIdenticalInputsGiveAFiniteDegenerateEmbedding() throws {
     var options = TSNEOptions()
