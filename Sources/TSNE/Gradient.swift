@@ -63,12 +63,22 @@ extension SparseMatrix {
   /// Σⱼ pᵢⱼ·u·(yᵢ − yⱼ) over row i's stored neighbours, u = (1 + d²/α)⁻¹.
   @inline(__always)
   func attraction(_ i: Int, _ y: UnsafeBufferPointer<Double>, dims: Int, dof: Double) -> (Double, Double, Double) {
+    // one degree of freedom (the default) skips the division by α, which is exact there: same bits
+    switch (dims, dof == 1) {
+    case (2, true): return attractionSums(i, y, dims: 2) { $0 }
+    case (3, true): return attractionSums(i, y, dims: 3) { $0 }
+    default: return attractionSums(i, y, dims: dims) { $0 / dof }
+    }
+  }
+
+  @inline(__always)
+  private func attractionSums(_ i: Int, _ y: UnsafeBufferPointer<Double>, dims: Int, scaled: (Double) -> Double) -> (Double, Double, Double) {
     var a = (0.0, 0.0, 0.0)
     for slot in offsets[i]..<offsets[i + 1] {
       let j = Int(columns[slot])
       let d0 = y[i * dims] - y[j * dims], d1 = y[i * dims + 1] - y[j * dims + 1]
       let d2 = dims == 3 ? y[i * dims + 2] - y[j * dims + 2] : 0
-      let u = 1 / (1 + (d0 * d0 + d1 * d1 + d2 * d2) / dof)
+      let u = 1 / (1 + scaled(d0 * d0 + d1 * d1 + d2 * d2))
       let attraction = values[slot] * u
       a.0 += attraction * d0; a.1 += attraction * d1; a.2 += attraction * d2
     }

@@ -10,9 +10,10 @@ public enum KNNMethod: String, Sendable, CaseIterable {
   /// `exact` up to `KNNMethod.approximateFrom` points, `approx` above.
   case auto
 
-  /// The smallest N for which `auto` picks the approximate index: where NN-descent became faster
-  /// than the exact BLAS kNN (k = 90, PCA-50 Fashion-MNIST, 2 threads; bench/results/tsne_knn.md:
-  /// 1.79× exact's time at 10,000, 0.83× at 20,000, 0.27× at 70,000 with recall@90 0.9954).
+  /// The smallest N for which `auto` picks the approximate index: NN-descent against the exact
+  /// BLAS kNN (k = 90, PCA-50 Fashion-MNIST, 2 threads; bench/results/tsne_knn.md): 1.46× exact's
+  /// time at 10,000, 0.66× at 20,000, 0.20× at 70,000 with recall@90 0.9954. The crossover lies
+  /// between 10,000 and 20,000 (not measured); below 20,000 the exact lists cost at most 2.3 s.
   public static let approximateFrom = 20_000
 
   /// The concrete method for `points` rows.
