@@ -15,7 +15,8 @@ public struct TSNEMetric: Metric, PluginDeclaration {
   /// Up to this many images, `auto` picks the exact method: the measured crossover is near 1,500
   /// images in 2D and 3D (see `GradientMethod.exactUpTo` and BENCHMARKS.md). `auto` follows `GradientMethod.fastest` (FFT in 2D from 100,000 images).
   public static let exactUpTo = GradientMethod.exactUpTo
-  /// The exact method keeps two N×N Float64 matrices; refuse above this many bytes.
+  /// The exact method holds three N×N Float64 matrices at its peak (distances, conditional and
+  /// joint P, while the affinities are made); refuse above this many bytes.
   public static let exactMemoryLimit = 6_000_000_000.0
 
   public var options = TSNEOptions()
@@ -121,9 +122,9 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     case .fft: options.method = .fft
     case .auto: options.method = GradientMethod.fastest(count: n, dims: options.dims)
     }
-    if options.method == .exact && 2 * Double(n) * Double(n) * 8 > Self.exactMemoryLimit {
+    if options.method == .exact && 3 * Double(n) * Double(n) * 8 > Self.exactMemoryLimit {
       throw EvalError.badParameter(
-        name: "--method", reason: "exact t-SNE of \(n) images needs \(String(format: "%.1f", 16 * Double(n) * Double(n) / 1e9)) GB for its N×N matrices; use --method barnes-hut (or auto), or --max-per-set")
+        name: "--method", reason: "exact t-SNE of \(n) images needs \(String(format: "%.1f", 24 * Double(n) * Double(n) / 1e9)) GB for its N×N matrices; use --method barnes-hut (or auto), or --max-per-set")
     }
     guard options.perplexity < Double(n) else {
       throw EvalError.badParameter(name: "--perplexity", reason: "\(options.perplexity) must be less than the number of images (\(n)); try \(max(1, (n - 1) / 3))")

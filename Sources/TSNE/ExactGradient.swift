@@ -37,6 +37,7 @@ struct ExactGradient: GradientComputer {
   static let stripeCount = 8
 
   init(p dense: [Double], n: Int, dims: Int, dof: Double, threads: Int) {
+    precondition(dims == 2 || dims == 3, "the exact gradient embeds in 2 or 3 dimensions")
     self.n = n
     self.dims = dims
     self.dof = dof
@@ -61,6 +62,7 @@ struct ExactGradient: GradientComputer {
         }
       }
     }
+    blocks.append(0)  // never read: keeps the buffer's base address valid when there are no blocks (n ≤ 4)
     self.blocks = blocks
     self.blockStart = blockStart
     self.rowStart = rowStart

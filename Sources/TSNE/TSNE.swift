@@ -113,7 +113,7 @@ public enum TSNEError: Error, CustomStringConvertible, Equatable {
       let advice =
         method == .fft && dims == 3
         ? "the 3D FFT grid is too coarse for this embedding; use --method barnes-hut"
-        : "lower --learning-rate or --early-exaggeration"
+        : "lower --learning-rate"
       return "t-SNE (\(method.rawValue), \(dims)D) diverged at iteration \(iteration): the coordinates are no longer finite; \(advice)"
     }
   }
