@@ -66,9 +66,13 @@ print(json.dumps({"seconds": time.perf_counter() - start, "kl": kl}))
 '''
 
 
-def timed(cmd, env=None):
+def timed(cmd, env=None, on_failure=None):
+    """Runs cmd under /usr/bin/time: its JSON result with the peak RSS. A failed run stops the bench,
+    unless on_failure(stderr) returns a result to record instead."""
     proc = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
+        if on_failure is not None and (handled := on_failure(proc.stderr)) is not None:
+            return handled
         sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr[-3000:]}")
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1)) / 1024
     return json.loads(proc.stdout.strip().splitlines()[-1]) | {"rss_mib": rss}

@@ -7,7 +7,7 @@ run openTSNE's learning rates (the FFT method's default), so their KL estimates 
 alone; Barnes-Hut with scikit-learn's rate is listed too. Writes
 bench/results/tsne_fft3d.md.
 """
-import os, statistics, subprocess, sys
+import os, statistics, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tsne_bench as tb
 
@@ -21,11 +21,10 @@ def ours(path, method, iterations=1000, schedule=None, grid=None):
         env["TSNE_SCHEDULE"] = schedule
     for key, value in (grid or {}).items():
         env[key] = str(value)
-    command = [tb.BIN, path, "3", method, str(iterations), tb.THREADS]
-    probe = subprocess.run(["/usr/bin/time", "-v"] + command, capture_output=True, text=True, env=env)
-    if probe.returncode != 0 and "diverged" in probe.stderr:
-        return {"diverged": next(line for line in probe.stderr.splitlines() if "diverged" in line).removeprefix("tsne-bench: ")}
-    return tb.timed(command, env=env)
+    def diverged(stderr):
+        line = next((line for line in stderr.splitlines() if "diverged" in line), None)
+        return {"diverged": line.removeprefix("tsne-bench: ")} if line else None
+    return tb.timed([tb.BIN, path, "3", method, str(iterations), tb.THREADS], env=env, on_failure=diverged)
 
 
 def spread(runs):

@@ -105,33 +105,10 @@ struct ExactGradient: GradientComputer {
     }
     var rowPartials = [SIMD4<Double>](repeating: .zero, count: ((rowStart.last ?? 0) + (stripes.last?.upperBound ?? 0)) * q)
     var columnPartials = [SIMD4<Double>](repeating: .zero, count: quads * 4 * q)
-    var stripeSums = [SIMD4<Double>](repeating: .zero, count: stripes.count)
     let lastMask = SIMD4<Double>((0..<4).map { 4 * (quads - 1) + $0 < n ? 1 : 0 })
-    let scale = 1 / dof
-    rowPartials.withUnsafeMutableBufferPointer { rp in
+    let stripeSums = rowPartials.withUnsafeMutableBufferPointer { rp in
       columnPartials.withUnsafeMutableBufferPointer { cp in
-        stripeSums.withUnsafeMutableBufferPointer { zs in
-          rotated.withUnsafeBufferPointer { rb in
-            blocks.withUnsafeBufferPointer { bb in
-              let shared = UncheckedBox((rp.baseAddress!, cp.baseAddress!, zs.baseAddress!, rb.baseAddress!, bb.baseAddress!))
-              try? parallelFor(stripes.count, threads: threads) { s in
-                let (rows, columns, sums, coordinates, packed) = shared.value
-                func run<Shape: Axes, Weight: PairWeight>(_: Shape.Type, _: Weight.Type) -> SIMD4<Double> {
-                  Pass<Shape, Weight>(
-                    quads: quads, quantities: q, coordinates: coordinates, blocks: packed + blockStart[s], rows: rows + rowStart[s] * q,
-                    columns: columns, lastMask: lastMask, scale: scale, dof: dof
-                  ).gradient(stripes[s])
-                }
-                switch (dims == 2, dof == 1) {
-                case (true, true): sums[s] = run(Planar.self, UnitWeight.self)
-                case (false, true): sums[s] = run(Solid.self, UnitWeight.self)
-                case (true, false): sums[s] = run(Planar.self, PowerWeight.self)
-                case (false, false): sums[s] = run(Solid.self, PowerWeight.self)
-                }
-              }
-            }
-          }
-        }
+        eachStripe(GradientWork(), rotated: rotated, lastMask: lastMask, quantities: q, rows: rp.baseAddress!, columns: cp.baseAddress!)
       }
     }
     // Z over ordered pairs: twice the unordered sums
@@ -161,22 +138,14 @@ struct ExactGradient: GradientComputer {
         }
       }
     }
-    // pairs inside a quad
-    for b in 0..<quads {
-      for (slot, (l, m)) in Self.insidePairs.enumerated() {
-        let i = 4 * b + l, j = 4 * b + m
-        guard j < n else { continue }
-        var distance = 0.0
-        for axis in 0..<dims { let delta = y[i * dims + axis] - y[j * dims + axis]; distance += delta * delta }
-        let u = 1 / (1 + distance * scale)
-        let w = Self.weight(u, dof: dof)
-        z += w
-        let pulled = inside[b * 6 + slot] * u, pushed = w * u
-        for axis in 0..<dims {
-          let delta = y[i * dims + axis] - y[j * dims + axis]
-          attraction[i * dims + axis] += pulled * delta; attraction[j * dims + axis] -= pulled * delta
-          repulsion[i * dims + axis] += pushed * delta; repulsion[j * dims + axis] -= pushed * delta
-        }
+    forEachInsidePair(y) { p, i, j, u in
+      let w = Self.weight(u, dof: dof)
+      z += w
+      let pulled = p * u, pushed = w * u
+      for axis in 0..<dims {
+        let delta = y[i * dims + axis] - y[j * dims + axis]
+        attraction[i * dims + axis] += pulled * delta; attraction[j * dims + axis] -= pulled * delta
+        repulsion[i * dims + axis] += pushed * delta; repulsion[j * dims + axis] -= pushed * delta
       }
     }
     z *= 2
@@ -189,43 +158,61 @@ struct ExactGradient: GradientComputer {
   /// KL = Σ p log max(p, ε) − Σ p log max(w/Z, ε) (q floored at machine epsilon as scikit-learn does),
   /// the second sum over the same blocks, per stripe, added in stripe order.
   private func kl(_ y: UnsafeBufferPointer<Double>, rotated: [Double], z: Double, lastMask: SIMD4<Double>) -> Double {
-    var stripeSums = [SIMD4<Double>](repeating: .zero, count: stripes.count)
-    let (quads, scale, dof) = (self.quads, 1 / dof, self.dof)
-    stripeSums.withUnsafeMutableBufferPointer { zs in
+    var sum = 0.0
+    for part in eachStripe(LogQWork(z: z), rotated: rotated, lastMask: lastMask, quantities: 0, rows: nil, columns: nil) {
+      sum += part.sum()
+    }
+    forEachInsidePair(y) { p, _, _, u in sum += p * log(max(Self.weight(u, dof: dof) / z, Double.ulpOfOne)) }
+    return pLogP - 2 * sum
+  }
+
+  /// Runs `work` on every stripe (in parallel, each on its own walk specialised for the
+  /// dimensions and degrees of freedom) and returns each stripe's result in stripe order.
+  /// `rows` is the start of all stripes' row partials (each stripe gets its own region).
+  private func eachStripe<Work: StripeWork>(
+    _ work: Work, rotated: [Double], lastMask: SIMD4<Double>, quantities q: Int, rows: UnsafeMutablePointer<SIMD4<Double>>?,
+    columns: UnsafeMutablePointer<SIMD4<Double>>?
+  ) -> [SIMD4<Double>] {
+    var sums = [SIMD4<Double>](repeating: .zero, count: stripes.count)
+    let (quads, scale, dof, planar) = (self.quads, 1 / dof, self.dof, dims == 2)
+    sums.withUnsafeMutableBufferPointer { zs in
       rotated.withUnsafeBufferPointer { rb in
         blocks.withUnsafeBufferPointer { bb in
-          let shared = UncheckedBox((zs.baseAddress!, rb.baseAddress!, bb.baseAddress!))
+          let shared = UncheckedBox((zs.baseAddress!, rb.baseAddress!, bb.baseAddress!, rows, columns, work))
           try? parallelFor(stripes.count, threads: threads) { s in
-            let (sums, coordinates, packed) = shared.value
+            let (out, coordinates, packed, rows, columns, work) = shared.value
             func run<Shape: Axes, Weight: PairWeight>(_: Shape.Type, _: Weight.Type) -> SIMD4<Double> {
-              Pass<Shape, Weight>(
-                quads: quads, quantities: 0, coordinates: coordinates, blocks: packed + blockStart[s], rows: nil, columns: nil,
-                lastMask: lastMask, scale: scale, dof: dof
-              ).logQ(stripes[s], z: z)
+              work.run(
+                Pass<Shape, Weight>(
+                  quads: quads, quantities: q, coordinates: coordinates, blocks: packed + blockStart[s], rows: rows.map { $0 + rowStart[s] * q },
+                  columns: columns, lastMask: lastMask, scale: scale, dof: dof),
+                stripe: stripes[s])
             }
-            switch (dims == 2, dof == 1) {
-            case (true, true): sums[s] = run(Planar.self, UnitWeight.self)
-            case (false, true): sums[s] = run(Solid.self, UnitWeight.self)
-            case (true, false): sums[s] = run(Planar.self, PowerWeight.self)
-            case (false, false): sums[s] = run(Solid.self, PowerWeight.self)
+            switch (planar, dof == 1) {
+            case (true, true): out[s] = run(Planar.self, UnitWeight.self)
+            case (false, true): out[s] = run(Solid.self, UnitWeight.self)
+            case (true, false): out[s] = run(Planar.self, PowerWeight.self)
+            case (false, false): out[s] = run(Solid.self, PowerWeight.self)
             }
           }
         }
       }
     }
-    var sum = 0.0
-    for part in stripeSums { sum += part.sum() }
+    return sums
+  }
+
+  /// The pairs inside each quad whose points both exist, in a fixed order: `body(p, i, j, u)`.
+  private func forEachInsidePair(_ y: UnsafeBufferPointer<Double>, _ body: (Double, Int, Int, Double) -> Void) {
+    let scale = 1 / dof
     for b in 0..<quads {
       for (slot, (l, m)) in Self.insidePairs.enumerated() {
         let i = 4 * b + l, j = 4 * b + m
         guard j < n else { continue }
         var distance = 0.0
         for axis in 0..<dims { let delta = y[i * dims + axis] - y[j * dims + axis]; distance += delta * delta }
-        let w = Self.weight(1 / (1 + distance * scale), dof: dof)
-        sum += inside[b * 6 + slot] * log(max(w / z, Double.ulpOfOne))
+        body(inside[b * 6 + slot], i, j, 1 / (1 + distance * scale))
       }
     }
-    return pLogP - 2 * sum
   }
 
   @inline(__always)
@@ -251,6 +238,20 @@ private enum UnitWeight: PairWeight {
 }
 private enum PowerWeight: PairWeight {
   @inline(__always) static func weight(_ u: SIMD4<Double>, dof: Double) -> SIMD4<Double> { ExactGradient.weight(u, dof: dof) }
+}
+
+/// What a stripe's walk computes: the force partials, or its share of Σ p log q.
+private protocol StripeWork {
+  func run<Shape: Axes, Weight: PairWeight>(_ pass: Pass<Shape, Weight>, stripe: Range<Int>) -> SIMD4<Double>
+}
+private struct GradientWork: StripeWork {
+  @inline(__always)
+  func run<Shape: Axes, Weight: PairWeight>(_ pass: Pass<Shape, Weight>, stripe: Range<Int>) -> SIMD4<Double> { pass.gradient(stripe) }
+}
+private struct LogQWork: StripeWork {
+  let z: Double
+  @inline(__always)
+  func run<Shape: Axes, Weight: PairWeight>(_ pass: Pass<Shape, Weight>, stripe: Range<Int>) -> SIMD4<Double> { pass.logQ(stripe, z: z) }
 }
 
 /// One stripe's walk over its blocks.
