@@ -4,8 +4,9 @@
 Usage: bench/tsne_e2e_bench.py GAN_EVAL_BIN [REPEATS]   Writes bench/results/tsne_e2e.md.
 
 gan-eval: `gan-eval tsne DIR --threads 2` with every other option at its default (PCA to 50,
-`--method auto`, `--knn auto`, 1,000 iterations), timed from start to exit (PNG decoding, PCA,
-kNN and affinities, optimisation, trustworthiness, writing tsne.csv).
+`--method auto`, `--knn auto`, the method's default iterations: 750 for Barnes-Hut), timed from
+start to exit (PNG decoding, PCA, kNN and affinities, optimisation, trustworthiness, writing
+tsne.csv).
 openTSNE: what its documentation has a user do with images: load the PNGs into a numpy array
 (Pillow), reduce to 50 principal components (scikit-learn's PCA, as gan-eval does), then
 `openTSNE.TSNE(n_jobs=2, random_state=0).fit(x)` with its defaults (FFT gradients for this size,

@@ -27,6 +27,8 @@ public struct TSNEMetric: Metric, PluginDeclaration {
   public var features = FeatureRequest(name: "pixels")
   public var saveMap: String?
   public var map: String?
+  /// The iteration count asked for; nil = the method's default (`TSNEOptions.defaultIterations`).
+  public var iterations: Int?
 
   public static let options: [OptionSpec] = [
     .int("dims", default: 2, 2...3, "Embedding dimensions."),
@@ -35,7 +37,7 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     .string(
       "theta", default: "auto",
       "Barnes-Hut accuracy: cells with width/distance < theta are summarised (a number from 0 to 2); auto = 0.5 (scikit-learn's and openTSNE's), held for each image of a group of nearby images at once."),
-    .int("iterations", default: 1000, 1...100_000, "Optimisation iterations."),
+    .int("iterations", 1...100_000, "Optimisation iterations (default: 1000 for exact, scikit-learn's; 750 for barnes-hut and fft, openTSNE's 250 + 500)."),
     .int("pca", default: 50, 0...100_000, "Reduce to this many principal components first (0 = off)."),
     .number("dof", default: 1, above: 0, max: 100, "Degrees of freedom of the Student-t kernel."),
     .string(
@@ -60,7 +62,7 @@ public struct TSNEMetric: Metric, PluginDeclaration {
       }
       self.options.theta = value
     }
-    self.options.iterations = options.int("iterations")
+    if options.has("iterations") { iterations = options.int("iterations") }
     self.options.degreesOfFreedom = options.double("dof")
     let rate = options.string("learning-rate") ?? "auto"
     if let schedule = LearningRateSchedule(rawValue: rate) {
@@ -98,18 +100,25 @@ public struct TSNEMetric: Metric, PluginDeclaration {
       features.name == "pixels" && features.options.isEmpty
       ? nil : try sets.map { try context.features(features, of: $0, reference: sets[0]) }
     let d = spaces?[0].columns ?? sets[0].valuesPerImage
-    var data = [Double]()
-    data.reserveCapacity(n * d)
     var groups: [Int] = [], rows: [(set: Int, index: Int)] = []
-    for (s, set) in sets.enumerated() {
+    for (s, _) in sets.enumerated() {
       for i in chosen[s] {
-        let row: ArraySlice<Float> = spaces.map { $0[s].values[(i * d)..<((i + 1) * d)] } ?? set.image(i)
-        if let bad = row.firstIndex(where: { !$0.isFinite }) {
-          throw EvalError.badFile(path: set.source + "/" + set.files[i], reason: "\(spaces == nil ? "pixel" : "feature") \(bad - row.startIndex) is not a finite number")
-        }
-        data.append(contentsOf: row.lazy.map(Double.init))
         groups.append(s)
         rows.append((s, i))
+      }
+    }
+    let row = { (r: Int) -> ArraySlice<Float> in
+      let (s, i) = rows[r]
+      return spaces.map { $0[s].values[(i * d)..<((i + 1) * d)] } ?? sets[s].image(i)
+    }
+    for r in rows.indices {
+      let (s, i) = rows[r]
+      guard row(r).count == d else {
+        throw EvalError.badParameter(name: "tsne", reason: "set \(sets[s].name) has \(row(r).count) values per image but \(sets[0].name) has \(d); embed sets of one image size together")
+      }
+      if let bad = row(r).firstIndex(where: { !$0.isFinite }) {
+        throw EvalError.badFile(
+          path: sets[s].source + "/" + sets[s].files[i], reason: "\(spaces == nil ? "pixel" : "feature") \(bad - row(r).startIndex) is not a finite number")
       }
     }
     // 2. method and memory
@@ -122,6 +131,7 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     case .fft: options.method = .fft
     case .auto: options.method = GradientMethod.fastest(count: n, dims: options.dims)
     }
+    options.iterations = iterations ?? TSNEOptions.defaultIterations(for: options.method)
     if options.method == .exact && 3 * Double(n) * Double(n) * 8 > Self.exactMemoryLimit {
       throw EvalError.badParameter(
         name: "--method", reason: "exact t-SNE of \(n) images needs \(String(format: "%.1f", 24 * Double(n) * Double(n) / 1e9)) GB for its N×N matrices; use --method barnes-hut (or auto), or --max-per-set")
@@ -133,11 +143,23 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     let clock = Date()
     var columns = d
     var fitted: PCA?
+    let data: [Double]
     if pcaComponents > 0 && d > pcaComponents && n > 1 {
-      let pca = PCA(data, rows: n, columns: d, components: min(pcaComponents, n))
+      // the rows are read straight from the sets, a block at a time (no n × d Float64 copy)
+      let pca = PCA(rows: n, columns: d, components: min(pcaComponents, n), threads: context.threads) { range, out in
+        var t = 0
+        for r in range {
+          for value in row(r) {
+            out[t] = Double(value)
+            t += 1
+          }
+        }
+      }
       data = pca.projected
       columns = min(pcaComponents, n)
       fitted = pca
+    } else {
+      data = rows.indices.flatMap { row($0).lazy.map(Double.init) }
     }
     let pcaSeconds = Date().timeIntervalSince(clock)
     // 4. embed, with progress

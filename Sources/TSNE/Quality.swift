@@ -19,16 +19,26 @@ public enum EmbeddingQuality {
           for c in 0..<d { let t = x[i * d + c] - x[j * d + c]; s += t * t }
           inputDistance[j] = s
         }
-        let order = (0..<n).filter { $0 != i }.sorted { (inputDistance[$0], $0) < (inputDistance[$1], $1) }
-        var rank = [Int](repeating: 0, count: n)
-        for (position, j) in order.enumerated() { rank[j] = position + 1 }
         var heap = BoundedMaxHeap(capacity: k)
         for j in 0..<n where j != i {
           var s = 0.0
           for c in 0..<dims { let t = y[i * dims + c] - y[j * dims + c]; s += t * t }
           heap.offer(s, Int32(j))
         }
-        out[i] = heap.items.reduce(0.0) { $0 + Double(max(0, rank[Int($1.index)] - k)) }
+        // the input rank of each embedded neighbour j: its place when the other points are
+        // ordered by (input distance, index), found by counting the points before it (k passes
+        // over n distances instead of sorting them)
+        var penalty = 0
+        for item in heap.items {
+          let j = Int(item.index), dj = inputDistance[j]
+          var before = 0
+          inputDistance.withUnsafeBufferPointer { distance in
+            for m in 0..<n { before &+= distance[m] < dj || (distance[m] == dj && m < j) ? 1 : 0 }
+          }
+          if inputDistance[i] < dj || (inputDistance[i] == dj && i < j) { before -= 1 }  // i itself is not ranked
+          penalty += max(0, before + 1 - k)
+        }
+        out[i] = Double(penalty)
       }
     }
     let total = penalties.reduce(0, +)

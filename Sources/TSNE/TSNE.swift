@@ -52,6 +52,13 @@ public struct TSNEOptions: Sendable {
   /// the exact method's at 0.5. With one walk per point it was 2.4%, and the default was 0.4 below
   /// 5,000 points to stay within 2%.
   public func barnesHutTheta(points: Int) -> Double { theta ?? 0.5 }
+
+  /// The iteration count a caller that gives none should use: each method follows the tool its
+  /// other defaults come from. Exact: scikit-learn's 1,000. Barnes-Hut and FFT: openTSNE's 750
+  /// (250 exaggerated + 500); at 750 their KL is still at or below openTSNE's default run on
+  /// Fashion-MNIST (5,000 test images 1.1987 against 1.2063, 20,000 1.8249 against 1.8553, the
+  /// 60,000 training PNGs 2.4430 against 2.4537; bench/results/tsne_defaults.md, tsne_e2e.md).
+  public static func defaultIterations(for method: GradientMethod) -> Int { method == .exact ? 1000 : 750 }
 }
 
 /// Where the learning rates come from when no fixed rate is given.
