@@ -105,6 +105,8 @@ goldens: setup
 	scripts/setup.sh --python
 	.venv/bin/python fixtures/make_goldens.py
 	.venv/bin/python fixtures/make_tsne_goldens.py
+	.venv/bin/python fixtures/make_tsne_more_goldens.py
+	.venv/bin/python fixtures/make_pca_golden.py
 	.venv/bin/pip install --quiet prdc==0.2 vendi-score==0.0.3
 	.venv/bin/python fixtures/make_feature_goldens.py
 	.venv/bin/python fixtures/make_color_goldens.py

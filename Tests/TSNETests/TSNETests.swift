@@ -357,9 +357,10 @@ final class TSNETests: XCTestCase {
     }
   }
 
-  /// A learning rate that throws the points to infinity is a clear error naming the iteration,
-  /// for every method and both dimensions, not a trap (the 3D FFT grid converted an infinite span
-  /// to an integer and crashed the process, found by bench/tsne_fft3d_bench.py).
+  /// A learning rate that throws the points to infinity, or far out with finite coordinates, is a
+  /// clear error naming the iteration, for every method and both dimensions, not a trap (the 3D
+  /// FFT grid converted an infinite span to an integer and crashed the process, found by
+  /// bench/tsne_fft3d_bench.py) nor a garbage map.
   func testDivergenceIsAClearError() throws {
     let n = 120
     let x = try digits50(n)
@@ -370,10 +371,13 @@ final class TSNETests: XCTestCase {
         options.dims = dims
         options.perplexity = 10
         options.iterations = 50
-        options.learningRate = 1e306
-        XCTAssertThrowsError(try TSNE.embed(x, rows: n, columns: 50, options: options), "\(method) \(dims)D") {
-          guard case .diverged(let iteration, method, dims)? = $0 as? TSNEError else { return XCTFail("\(method) \(dims)D: \($0)") }
-          XCTAssertTrue(String(describing: $0).contains("diverged at iteration \(iteration)"))
+        // 1e306 overflows to infinity; 1e12 blows the map up to ~1e10 with finite coordinates
+        for rate in [1e306, 1e12] {
+          options.learningRate = rate
+          XCTAssertThrowsError(try TSNE.embed(x, rows: n, columns: 50, options: options), "\(method) \(dims)D, rate \(rate)") {
+            guard case .diverged(let iteration, method, dims)? = $0 as? TSNEError else { return XCTFail("\(method) \(dims)D: \($0)") }
+            XCTAssertTrue(String(describing: $0).contains("diverged at iteration \(iteration)"))
+          }
         }
       }
     }
