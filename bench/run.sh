@@ -15,6 +15,7 @@ if [ "$what" = tsne ] || [ "$what" = all ]; then
   .venv/bin/python bench/tsne_knn_bench.py .build/release/tsne-bench
   .venv/bin/python bench/tsne_transform_bench.py .build/release/tsne-bench
   .venv/bin/python bench/tsne_defaults_bench.py .build/release/tsne-bench
+  .venv/bin/python bench/tsne_crossover_bench.py .build/release/tsne-bench
   .venv/bin/python bench/tsne_e2e_bench.py .build/release/gan-eval
   .venv/bin/python bench/tsne_fft3d_bench.py .build/release/tsne-bench
 fi
@@ -39,7 +40,7 @@ if [ "$what" = scale ] || [ "$what" = all ]; then .venv/bin/python bench/make_mi
   echo
   echo "Made by \`make bench\` (bench/run.sh); each section comes from one run of its script on this machine (2 cores, shared and noisy: read the ratios)."
   echo
-  for section in bench/results/pixel.md bench/results/pixel_notes.md bench/results/tsne.md bench/results/tsne_knn.md bench/results/tsne_transform.md bench/results/tsne_defaults.md bench/results/tsne_e2e.md bench/results/tsne_fft3d.md bench/results/tsne_million.md bench/results/classifier.md bench/results/gan.md bench/results/fid_bootstrap.md bench/results/setstats.md bench/results/setstats_coverage.md bench/results/setstats_files.md bench/results/scale.md bench/results/scale_throughput.md bench/results/fuzz.md; do
+  for section in bench/results/pixel.md bench/results/pixel_notes.md bench/results/tsne.md bench/results/tsne_knn.md bench/results/tsne_transform.md bench/results/tsne_defaults.md bench/results/tsne_crossover.md bench/results/tsne_e2e.md bench/results/tsne_fft3d.md bench/results/tsne_million.md bench/results/classifier.md bench/results/gan.md bench/results/fid_bootstrap.md bench/results/setstats.md bench/results/setstats_coverage.md bench/results/setstats_files.md bench/results/scale.md bench/results/scale_throughput.md bench/results/fuzz.md; do
     [ -f "$section" ] && { cat "$section"; echo; }
   done
 } > BENCHMARKS.md.partial && mv BENCHMARKS.md.partial BENCHMARKS.md

@@ -183,7 +183,8 @@ def main():
                          f"**{mine['seconds'] / p['seconds']:.2f}×** | {mine['rss_mib']:.0f} / {p['rss_mib']:.0f} |")
     def span(values, digits=2):
         return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
-    lines += ["", "Exact against Barnes-Hut in gan-eval (digits, 1,000 iterations, seconds, median (range)), which sets `--method auto`:", "",
+    lines += ["", "Exact against Barnes-Hut in gan-eval at equal iterations (digits, 1,000 iterations, seconds, median (range)); `--method auto` "
+              "is set from bench/tsne_crossover_bench.py, which runs each method at its default iterations:", "",
               "| N | dims | exact s | Barnes-Hut s |", "|---|---|---|---|"]
     lines += [f"| {n:,} | {d} | {span(e)} | {span(b)} |" for n, d, e, b in crossover]
     lines += ["", "Barnes-Hut against FFT interpolation in gan-eval (2D Fashion-MNIST PCA-50, openTSNE's learning rates, 1,000 iterations; "

@@ -21,7 +21,7 @@ public struct PCAFeatures: FeatureExtractor, PluginDeclaration {
     }
     let k = min(components, d, fit.count)
     guard fit.count >= 2 else { throw EvalError.badParameter(name: "pca", reason: "fitting needs at least 2 images in \(fit.name)") }
-    let pca = PCA(fit.pixels, rows: fit.count, columns: d, components: k)
+    let pca = PCA(fit.pixels, rows: fit.count, columns: d, components: k, threads: context.threads)
     let projected = fit.source == set.source && fit.count == set.count && fit.pixels == set.pixels
       ? pca.projected : pca.project(set.pixels.map(Double.init), rows: set.count)
     return Features(rows: set.count, columns: k, values: projected.map(Float.init))

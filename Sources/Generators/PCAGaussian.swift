@@ -24,7 +24,7 @@ public struct PCAGaussian: Generator, PluginDeclaration, GeneratorLoading {
     let d = real.valuesPerImage, n = real.count
     guard n >= 2 else { throw EvalError.badParameter(name: Self.name, reason: "needs at least 2 training images, got \(n)") }
     let k = min(components, d, n - 1)
-    let pca = PCA(real.pixels, rows: n, columns: d, components: k)
+    let pca = PCA(real.pixels, rows: n, columns: d, components: k, threads: context.threads)
     let classes = real.isLabelled ? real.classes : [""]
     var means: [Double] = [], factors: [Double] = []
     for label in classes {

@@ -12,13 +12,16 @@ public struct TSNEMetric: Metric, PluginDeclaration {
 
   public enum MethodChoice: String, CaseIterable, Sendable { case exact, barnesHut = "barnes-hut", fft, auto }
 
-  /// Up to this many images, `auto` picks the exact method: the measured crossover is near 1,500
-  /// images in 2D and 3D (see `GradientMethod.exactUpTo` and BENCHMARKS.md). `auto` follows `GradientMethod.fastest` (FFT in 2D from 100,000 images).
+  /// Up to this many images, `auto` picks the exact method: the measured crossover, each method at
+  /// its default iterations, is near 1,000 images in 2D and 3D (see `GradientMethod.exactUpTo` and
+  /// BENCHMARKS.md). `auto` follows `GradientMethod.fastest` (FFT in 2D from 100,000 images).
   public static let exactUpTo = GradientMethod.exactUpTo
   /// The exact method holds three N×N Float64 matrices at its peak (distances, conditional and
   /// joint P, while the affinities are made); refuse above this many bytes.
   public static let exactMemoryLimit = 6_000_000_000.0
 
+  /// The engine's settings; `iterations` in it is replaced by `iterations` below when a run
+  /// starts (the method is known only then).
   public var options = TSNEOptions()
   public var methodChoice = MethodChoice.auto
   public var pcaComponents = 50
@@ -32,7 +35,7 @@ public struct TSNEMetric: Metric, PluginDeclaration {
 
   public static let options: [OptionSpec] = [
     .int("dims", default: 2, 2...3, "Embedding dimensions."),
-    .choice("method", default: MethodChoice.auto, "exact, barnes-hut, fft, or auto (the measured fastest: exact up to 1,500 images, Barnes-Hut above, FFT in 2D from 100,000)."),
+    .choice("method", default: MethodChoice.auto, "exact, barnes-hut, fft, or auto (the measured fastest: exact up to 1,000 images, Barnes-Hut above, FFT in 2D from 100,000)."),
     .number("perplexity", default: 30, min: 1, "Perplexity (effective number of neighbours)."),
     .string(
       "theta", default: "auto",
@@ -176,7 +179,9 @@ public struct TSNEMetric: Metric, PluginDeclaration {
       throw EvalError.badParameter(name: "tsne", reason: error.description)
     }
     progress.finish()
-    var report = makeReport(sets: sets, rows: rows, groups: groups, input: data, columns: columns, embedding: embedding, pcaSeconds: pcaSeconds, context: context)
+    var report = makeReport(
+      sets: sets, rows: rows, groups: groups, input: data, columns: columns, embedding: embedding, iterations: options.iterations, pcaSeconds: pcaSeconds,
+      context: context)
     if let saveMap {
       let tsneMap: TSNEMap
       do {
@@ -221,7 +226,7 @@ public struct TSNEMetric: Metric, PluginDeclaration {
 
   private func makeReport(
     sets: [ImageSet], rows: [(set: Int, index: Int)], groups: [Int], input: [Double], columns: Int, embedding: Embedding,
-    pcaSeconds: Double, context: RunContext
+    iterations: Int, pcaSeconds: Double, context: RunContext
   ) -> Report {
     let dims = embedding.dims, y = embedding.coordinates, n = rows.count
     var report = Report(metric: Self.name)
@@ -249,7 +254,8 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     report.scalars.append(("kl_kind", .string(embedding.method == .exact ? "exact" : "Barnes-Hut estimate")))
     report.scalars.append(("method", .string(embedding.method.rawValue)))
     report.scalars.append(("n", .int(n)))
-    report.scalars.append(("iterations_run", .int(embedding.iterations)))
+    report.scalars.append(("iterations", .int(iterations)))  // asked for, or the method's default
+    report.scalars.append(("iterations_run", .int(embedding.iterations)))  // fewer after an early stop
     if embedding.method == .barnesHut { report.scalars.append(("theta", .number(options.barnesHutTheta(points: n)))) }
     report.scalars.append(("learning_rate", .number(embedding.learningRate)))
     report.scalars.append(("learning_rate_after_exaggeration", .number(embedding.learningRateAfterExaggeration)))

@@ -107,13 +107,15 @@ extension SparseMatrix {
 
 extension GradientMethod {
   /// Up to this many images the exact method is about as fast as Barnes-Hut or faster, and it
-  /// optimises the exact objective. Measured with each pair visited once (MNIST digits, 2 threads,
-  /// 1,000 iterations, median of 2; bench/results/tsne.md), exact against Barnes-Hut: 2D 0.38 /
-  /// 0.70 / 1.14 s against 0.46 / 0.66 / 0.90 s at 1,000 / 1,500 / 2,000 images; 3D 0.47 / 0.90 /
-  /// 1.45 s against 0.61 / 0.88 / 1.13 s. At 1,500 the two are within 6%: a tie, given to exact.
-  public static let exactUpTo = 1500
+  /// optimises the exact objective. Measured with each method at its default iteration count
+  /// (exact 1,000, Barnes-Hut 750; MNIST digits, 2 threads, median of 3;
+  /// bench/results/tsne_crossover.md), Barnes-Hut's time over exact's: 2D 1.10 / 0.90 / 0.92 /
+  /// 0.74 at 750 / 1,000 / 1,250 / 1,500 images, 3D 1.04 / 0.93 / 0.87 / 0.75. At 1,000 the
+  /// tree saves 7–10%, about the runs' spread: a tie, given to exact; from 1,250 it saves more.
+  public static let exactUpTo = 1000
   /// From this many images FFT interpolation replaces Barnes-Hut in 2D. Measured on Fashion-MNIST
-  /// PCA-50, openTSNE's rates, 1,000 iterations, 2 threads (FFT against Barnes-Hut): 20,000 images
+  /// PCA-50, openTSNE's rates, 1,000 iterations for both (they share a default count), 2 threads
+  /// (FFT against Barnes-Hut): 20,000 images
   /// 13.2 against 10.1 s, KL 1.8406 against 1.7707; 40,000 22.9 against 22.9 s, KL 2.1872 against
   /// 2.1255; 70,000 31.9 against 39.3 s, KL 2.497 against 2.446; 150,000 62.0 against 100.3 s, KL
   /// 2.844 against 2.813. The grid's KL stays 1–4% above the tree's, so the FFT is taken only where

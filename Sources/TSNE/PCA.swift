@@ -7,7 +7,7 @@ import Workers
 /// The rows are read in blocks of `blockRows` into a small Float64 scratch per worker, never as
 /// a whole n × d Float64 matrix: on 60,000 images of 784 pixels that matrix and its centred copy
 /// were 750 MB of fresh pages, and faulting them in took longer than the arithmetic. Blocks are
-/// dealt to a fixed number of stripes (by d alone), each stripe sums its blocks in order and the
+/// dealt to a fixed number of stripes (set by n and d only), each stripe sums its blocks in order and the
 /// stripes are added in order, so the result is the same bits for any thread count.
 public struct PCA {
   /// n × k projected data, row-major.
@@ -77,16 +77,20 @@ public struct PCA {
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(rows.count), 1, scratch, Int32(d), 1, shared.base + s * d * d, Int32(d))
       }
     }
-    var matrix = [Double](repeating: 0, count: d * d)
+    // the stripes' sums, in order, into the first stripe's matrix, mirrored (no second d × d copy)
     let scale = 1 / Double(max(n - 1, 1))
-    for i in 0..<d {
-      for j in i..<d {
-        var c = 0.0
-        for s in 0..<stripes { c += covariance[s * d * d + i * d + j] }
-        matrix[i * d + j] = c * scale
-        matrix[j * d + i] = c * scale
+    covariance.withUnsafeMutableBufferPointer { c in
+      for i in 0..<d {
+        for j in i..<d {
+          var value = c[i * d + j]
+          for s in 1..<stripes { value += c[s * d * d + i * d + j] }
+          c[i * d + j] = value * scale
+          c[j * d + i] = value * scale
+        }
       }
     }
+    covariance.removeLast((stripes - 1) * d * d)
+    var matrix = covariance
     covariance = []
 
     // 3. the top k axes

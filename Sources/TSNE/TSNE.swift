@@ -55,9 +55,10 @@ public struct TSNEOptions: Sendable {
 
   /// The iteration count a caller that gives none should use: each method follows the tool its
   /// other defaults come from. Exact: scikit-learn's 1,000. Barnes-Hut and FFT: openTSNE's 750
-  /// (250 exaggerated + 500); at 750 their KL is still at or below openTSNE's default run on
-  /// Fashion-MNIST (5,000 test images 1.1987 against 1.2063, 20,000 1.8249 against 1.8553, the
-  /// 60,000 training PNGs 2.4430 against 2.4537; bench/results/tsne_defaults.md, tsne_e2e.md).
+  /// (250 exaggerated + 500). At 750 Barnes-Hut's KL is still below openTSNE's default run on
+  /// Fashion-MNIST (5,000 test images 1.1986 against 1.2063, 20,000 1.8246 against 1.8553, the
+  /// 60,000 training PNGs 2.4432 against 2.4537); the FFT's is 1.6% above at 20,000 and 0.4% above
+  /// at 1,000,000 (bench/results/tsne_defaults.md, tsne_e2e.md, tsne_million.md).
   public static func defaultIterations(for method: GradientMethod) -> Int { method == .exact ? 1000 : 750 }
 }
 
@@ -129,9 +130,10 @@ public enum TSNEError: Error, CustomStringConvertible, Equatable {
 
 /// t-SNE (van der Maaten & Hinton 2008; Barnes-Hut: van der Maaten 2014).
 public enum TSNE {
-  /// A coordinate this far from the origin means the run has blown up: the Student-t kernel there
-  /// is below 1e-12 of its peak, and real embeddings stay far inside it (1,000,000 Fashion-MNIST
-  /// points span a few hundred units). The 3D FFT on too coarse a grid ran to ±5·10¹⁴ with finite
+  /// A coordinate this far from the origin means the run has blown up: with one degree of freedom
+  /// the kernel there is below 1e-12 of its peak (with heavier tails, dof < 1, less small: 1e-7 at
+  /// dof 0.1), and real embeddings stay far inside it (1,000,000 Fashion-MNIST points span a few
+  /// hundred units). The 3D FFT on too coarse a grid ran to ±5·10¹⁴ with finite
   /// coordinates (KL 22.5; bench/results/tsne_fft3d.md), which only this bound catches.
   public static let runawayCoordinate = 1e6
 
@@ -180,7 +182,7 @@ public enum TSNE {
       }
     }
     let affinitySeconds = Date().timeIntervalSince(clock)
-    var y = initialEmbedding(data, rows: n, columns: d, dims: options.dims, seed: options.seed)
+    var y = initialEmbedding(data, rows: n, columns: d, dims: options.dims, seed: options.seed, threads: options.threads)
     let rates = learningRates(options, count: n)
     let start = Date()
     let (kl, iterations) = try optimise(&y, gradient: gradient, options: options, learningRates: rates, start: start, observer: observer)
@@ -272,9 +274,9 @@ public enum TSNE {
 
   /// PCA of the input to `dims` axes, scaled so the first axis has standard deviation 1e-4.
   /// When the input has no variance (all images identical) a seeded random start is used.
-  static func initialEmbedding(_ data: [Double], rows n: Int, columns d: Int, dims: Int, seed: UInt64) -> [Double] {
+  static func initialEmbedding(_ data: [Double], rows n: Int, columns d: Int, dims: Int, seed: UInt64, threads: Int) -> [Double] {
     if d >= dims {
-      let pca = PCA(data, rows: n, columns: d, components: dims)
+      let pca = PCA(data, rows: n, columns: d, components: dims, threads: threads)
       let first = (0..<n).map { pca.projected[$0 * dims] }
       let mean = first.reduce(0, +) / Double(n)
       let std = (first.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n)).squareRoot()

@@ -85,7 +85,7 @@ public struct TSNEMap: Sendable, Equatable {
     guard data.count == n * d else { throw TSNEError.badOption("input holds \(data.count) values, expected \(n) × \(d)") }
     var features = data, mean: [Double] = [], basis: [Double] = [], featureColumns = d
     if components > 0 && components < d && n >= 2 {
-      let pca = PCA(data, rows: n, columns: d, components: components)
+      let pca = PCA(data, rows: n, columns: d, components: components, threads: options.threads)
       (features, mean, basis, featureColumns) = (pca.projected, pca.mean, pca.basis, components)
     }
     let embedding = try TSNE.embed(features, rows: n, columns: featureColumns, options: options, observer: observer)

@@ -53,9 +53,9 @@ extension GanEval {
         commandName: "tsne",
         abstract: "Embed all sets jointly with t-SNE (exact, Barnes-Hut or FFT interpolation; 2D or 3D); the first set is taken as real.",
         discussion: pluginHelp(.metric, "tsne", """
-          Defaults follow scikit-learn: perplexity 30, early exaggeration 12 for 250 iterations, PCA initialisation,
-          1000 iterations; one degree of freedom in 2D and 3D; learning rate auto (openTSNE's for barnes-hut and fft,
-          scikit-learn's for exact). --method fft (one degree of freedom; for tens of thousands of images) follows
+          Defaults: perplexity 30, early exaggeration 12 for 250 iterations, PCA initialisation, one degree of freedom
+          in 2D and 3D; exact follows scikit-learn (its learning rate, 1000 iterations), barnes-hut and fft follow
+          openTSNE (its learning rates, 750 iterations). --method fft (one degree of freedom; for tens of thousands of images) follows
           openTSNE in 2D: 3 interpolation nodes per unit interval; in 3D its grid is coarser and it is slower and less
           accurate than barnes-hut on wide embeddings (bench/results/tsne_fft3d.md). Writes tsne.csv (set,file,label,x,y[,z]).
           """))

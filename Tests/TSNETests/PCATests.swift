@@ -53,22 +53,43 @@ final class PCATests: XCTestCase {
     XCTAssertLessThan(floatWorst, 1e-5, "Float rows against Float64 rows")
   }
 
-  /// Few rows (fewer than one block, and one row more than a block) and no variance.
-  func testSmallAndDegenerateInputs() {
-    for n in [2, 3, PCA.blockRows + 1] {
+  /// Every block and stripe counted once, at sizes around the block size and with several
+  /// stripes: with all components kept, the variances sum to the data's total variance, the means
+  /// are the column means, each projected row keeps its centred length (the basis is orthonormal)
+  /// and each projected column has its component's variance; 1 and 3 threads give the same bits.
+  /// Then input with no variance.
+  func testEveryRowCountsOnceAtAnySize() {
+    let b = PCA.blockRows
+    for n in [2, 3, b - 1, b, b + 1, 4 * b + 3, 9 * b + 1] {
       let d = 4
-      let data: [Double] = (0..<(n * d)).map { Double(($0 * 7919) % 13 + $0 % d) }
-      let pca = PCA(data, rows: n, columns: d, components: 2, threads: 2)
-      // the projection is (x − mean)·basis, as `project` computes it for other rows
-      let again = pca.project(data, rows: n)
-      for (a, b) in zip(pca.projected, again) { XCTAssertEqual(a, b, accuracy: 1e-9, "n = \(n)") }
+      var data = [Double](repeating: 0, count: n * d)
+      for t in 0..<(n * d) {
+        let level: Int = (t * 7919) % 13 + t % d
+        data[t] = Double(level) + Double(t / d) * 0.001
+      }
+      let pca = PCA(data, rows: n, columns: d, components: d, threads: 2)
       var total = 0.0
       for j in 0..<d {
-        let column: [Double] = (0..<n).map { data[$0 * d + j] }
-        let mean = column.reduce(0, +) / Double(n)
-        for value in column { total += (value - mean) * (value - mean) / Double(n - 1) }
+        var mean = 0.0
+        for i in 0..<n { mean += data[i * d + j] }
+        mean /= Double(n)
+        XCTAssertEqual(pca.mean[j], mean, accuracy: 1e-12 * max(abs(mean), 1), "n = \(n): mean of column \(j)")
+        for i in 0..<n { total += (data[i * d + j] - mean) * (data[i * d + j] - mean) / Double(n - 1) }
       }
-      XCTAssertLessThanOrEqual(pca.variances.reduce(0, +), total * (1 + 1e-12), "n = \(n)")
+      XCTAssertEqual(pca.variances.reduce(0, +), total, accuracy: 1e-12 * total, "n = \(n): the variances' sum")
+      for i in 0..<n {
+        var centred = 0.0, projected = 0.0
+        for j in 0..<d { centred += (data[i * d + j] - pca.mean[j]) * (data[i * d + j] - pca.mean[j]) }
+        for c in 0..<d { projected += pca.projected[i * d + c] * pca.projected[i * d + c] }
+        XCTAssertEqual(projected, centred, accuracy: 1e-9 * max(centred, 1), "n = \(n): row \(i)")
+      }
+      for c in 0..<d where n > 2 {
+        var variance = 0.0
+        for i in 0..<n { variance += pca.projected[i * d + c] * pca.projected[i * d + c] / Double(n - 1) }
+        XCTAssertEqual(variance, pca.variances[c], accuracy: 1e-9 * max(total, 1), "n = \(n): component \(c)")
+      }
+      XCTAssertEqual(PCA(data, rows: n, columns: d, components: d, threads: 1).projected, pca.projected, "n = \(n), 1 thread")
+      XCTAssertEqual(PCA(data, rows: n, columns: d, components: d, threads: 3).projected, pca.projected, "n = \(n), 3 threads")
     }
     let flat = PCA([Double](repeating: 3, count: 40), rows: 10, columns: 4, components: 2, threads: 2)
     XCTAssertEqual(flat.variances, [0, 0])

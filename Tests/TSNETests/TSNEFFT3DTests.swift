@@ -100,11 +100,13 @@ final class TSNEFFT3DTests: XCTestCase {
   }
 }
 
-/// `auto`'s choice follows the measured crossovers (bench/results/tsne.md, tsne_fft3d.md).
+/// `auto`'s choice follows the measured crossovers (bench/results/tsne_crossover.md, tsne.md,
+/// tsne_fft3d.md).
 final class TSNEMethodChoiceTests: XCTestCase {
   func testAutoPicksTheMeasuredFastestMethod() {
-    XCTAssertEqual(GradientMethod.fastest(count: 1500, dims: 2), .exact)
-    XCTAssertEqual(GradientMethod.fastest(count: 1501, dims: 2), .barnesHut)
+    XCTAssertEqual(GradientMethod.fastest(count: 1000, dims: 2), .exact)
+    XCTAssertEqual(GradientMethod.fastest(count: 1001, dims: 2), .barnesHut)
+    XCTAssertEqual(GradientMethod.fastest(count: 1001, dims: 3), .barnesHut)
     XCTAssertEqual(GradientMethod.fastest(count: GradientMethod.fftFrom - 1, dims: 2), .barnesHut)
     XCTAssertEqual(GradientMethod.fastest(count: GradientMethod.fftFrom, dims: 2), .fft)
     XCTAssertEqual(GradientMethod.fastest(count: 1_000_000, dims: 3), .barnesHut)
