@@ -15,6 +15,12 @@ def timed(cmd):
     return wall, rss_kb / 1024, proc.stdout
 
 
+def median_range(values, digits=1):
+    """'median (min–max)' of repeated timings."""
+    import statistics
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+
 def write_section(name, lines):
     """Writes bench/results/<name>.md (BENCHMARKS.md is assembled from these) and prints it."""
     os.makedirs(os.path.join(ROOT, "bench/results"), exist_ok=True)

@@ -12,6 +12,7 @@ import os, statistics, sys
 import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tsne_bench as tb
+from common import median_range, write_section  # noqa: E402
 
 SIZES = (750, 1000, 1250, 1500, 2000)
 REPEATS = int(os.environ.get("TSNE_BENCH_REPEATS", "3"))
@@ -29,10 +30,6 @@ def run(path, dims, method, iterations):
     return tb.timed([tb.BIN, path, str(dims), method, str(iterations), tb.THREADS])
 
 
-def span(values):
-    return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
-
-
 def main():
     lines = ["## t-SNE: exact against Barnes-Hut at their default iterations (where `auto` switches)", "",
              "Rows (i·5000)//N of the 5,000 MNIST digits, PCA-50, 2 threads, perplexity 30, each method at its default: exact 1,000 "
@@ -48,12 +45,10 @@ def main():
                 tree.append(run(path, dims, "barnes-hut", 750))
             e = [r["seconds"] for r in exact]
             b = [r["seconds"] for r in tree]
-            lines.append(f"| {n:,} | {dims} | {span(e)} ({exact[0]['kl']:.4f}) | {span(b)} ({tree[0]['kl']:.4f}) | "
+            lines.append(f"| {n:,} | {dims} | {median_range(e, 2)} ({exact[0]['kl']:.4f}) | {median_range(b, 2)} ({tree[0]['kl']:.4f}) | "
                          f"{statistics.median(b) / statistics.median(e):.2f}× |")
             print(lines[-1], file=sys.stderr, flush=True)
-    with open(os.path.join(tb.ROOT, "bench/results/tsne_crossover.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_section("tsne_crossover", lines + [""])
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import gzip, os, statistics, sys
 import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tsne_bench as tb
+from common import median_range, write_section  # noqa: E402
 
 PEER = r'''
 import json, sys, time, numpy as np
@@ -34,10 +35,6 @@ def test5000():
 def ours(path, method, iterations, schedule=None):
     env = dict(os.environ, TSNE_SCHEDULE=schedule) if schedule else None
     return tb.timed([tb.BIN, path, "2", method, str(iterations), tb.THREADS], env=env)
-
-
-def spread(values):
-    return f"{statistics.median(values):.1f} ({min(values):.1f}–{max(values):.1f})"
 
 
 def main():
@@ -65,12 +62,10 @@ def main():
             r = results[label]
             seconds = [x["seconds"] for x in r]
             kl = r[0]["kl"]
-            lines.append(f"| {name} | {label} | {spread(seconds)} | {kl:.4f} | {kl / peer[0]['kl']:.3f} | "
+            lines.append(f"| {name} | {label} | {median_range(seconds)} | {kl:.4f} | {kl / peer[0]['kl']:.3f} | "
                          f"{statistics.median(seconds) / peer_seconds:.2f}× |")
             print(lines[-1], file=sys.stderr, flush=True)
-    with open(os.path.join(tb.ROOT, "bench/results/tsne_defaults.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_section("tsne_defaults", lines + [""])
 
 
 if __name__ == "__main__":
