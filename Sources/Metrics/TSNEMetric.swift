@@ -103,25 +103,19 @@ public struct TSNEMetric: Metric, PluginDeclaration {
       features.name == "pixels" && features.options.isEmpty
       ? nil : try sets.map { try context.features(features, of: $0, reference: sets[0]) }
     let d = spaces?[0].columns ?? sets[0].valuesPerImage
-    var groups: [Int] = [], rows: [(set: Int, index: Int)] = []
-    for (s, _) in sets.enumerated() {
-      for i in chosen[s] {
-        groups.append(s)
-        rows.append((s, i))
-      }
-    }
+    let rows: [(set: Int, index: Int)] = sets.indices.flatMap { s in chosen[s].map { (s, $0) } }
     let row = { (r: Int) -> ArraySlice<Float> in
       let (s, i) = rows[r]
       return spaces.map { $0[s].values[(i * d)..<((i + 1) * d)] } ?? sets[s].image(i)
     }
     for r in rows.indices {
-      let (s, i) = rows[r]
-      guard row(r).count == d else {
-        throw EvalError.badParameter(name: "tsne", reason: "set \(sets[s].name) has \(row(r).count) values per image but \(sets[0].name) has \(d); embed sets of one image size together")
+      let (s, i) = rows[r], values = row(r)
+      guard values.count == d else {
+        throw EvalError.badParameter(name: "tsne", reason: "set \(sets[s].name) has \(values.count) values per image but \(sets[0].name) has \(d); embed sets of one image size together")
       }
-      if let bad = row(r).firstIndex(where: { !$0.isFinite }) {
+      if let bad = values.firstIndex(where: { !$0.isFinite }) {
         throw EvalError.badFile(
-          path: sets[s].source + "/" + sets[s].files[i], reason: "\(spaces == nil ? "pixel" : "feature") \(bad - row(r).startIndex) is not a finite number")
+          path: sets[s].source + "/" + sets[s].files[i], reason: "\(spaces == nil ? "pixel" : "feature") \(bad - values.startIndex) is not a finite number")
       }
     }
     // 2. method and memory
@@ -180,7 +174,7 @@ public struct TSNEMetric: Metric, PluginDeclaration {
     }
     progress.finish()
     var report = makeReport(
-      sets: sets, rows: rows, groups: groups, input: data, columns: columns, embedding: embedding, iterations: options.iterations, pcaSeconds: pcaSeconds,
+      sets: sets, rows: rows, input: data, columns: columns, embedding: embedding, iterations: options.iterations, pcaSeconds: pcaSeconds,
       context: context)
     if let saveMap {
       let tsneMap: TSNEMap
@@ -225,10 +219,10 @@ public struct TSNEMetric: Metric, PluginDeclaration {
   }
 
   private func makeReport(
-    sets: [ImageSet], rows: [(set: Int, index: Int)], groups: [Int], input: [Double], columns: Int, embedding: Embedding,
+    sets: [ImageSet], rows: [(set: Int, index: Int)], input: [Double], columns: Int, embedding: Embedding,
     iterations: Int, pcaSeconds: Double, context: RunContext
   ) -> Report {
-    let dims = embedding.dims, y = embedding.coordinates, n = rows.count
+    let dims = embedding.dims, y = embedding.coordinates, n = rows.count, groups = rows.map(\.set)
     var report = Report(metric: Self.name)
     var table = Table(name: "tsne", columns: ["set", "file", "label", "x", "y"] + (dims == 3 ? ["z"] : []))
     for (r, row) in rows.enumerated() {

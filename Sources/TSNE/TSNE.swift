@@ -232,7 +232,7 @@ public enum TSNE {
       let error = y.withUnsafeBufferPointer { yb in
         grad.withUnsafeMutableBufferPointer { gradient.compute(yb, exaggeration: exaggeration, withError: check, into: $0) }
       }
-      var norm = 0.0, finite = true
+      var norm = 0.0, bounded = true
       for k in 0..<count {
         let g = grad[k]
         norm += g * g
@@ -240,11 +240,11 @@ public enum TSNE {
         if gains[k] < 0.01 { gains[k] = 0.01 }
         update[k] = momentum * update[k] - learningRate * gains[k] * g
         y[k] += update[k]
-        finite = finite && abs(y[k]) < TSNE.runawayCoordinate  // false for NaN and infinity too
+        bounded = bounded && abs(y[k]) < TSNE.runawayCoordinate  // false for NaN and infinity too
       }
       norm = norm.squareRoot()
       iteration += 1
-      guard finite, norm.isFinite else {
+      guard bounded, norm.isFinite else {
         throw TSNEError.diverged(iteration: iteration, method: options.method, dims: options.dims)
       }
       if let error {
